@@ -1,0 +1,263 @@
+"""The umbrella organisation, its service groups, leader terms and memberships."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+def _pick_language(zh: str, en: str) -> str:
+    """The text for the active language, falling back to the other one when empty."""
+    if (get_language() or "zh-hans").startswith("zh"):
+        return zh or en
+    return en or zh
+
+
+class Organisation(models.Model):
+    """The umbrella body. Exactly one row (id 1), created by a data migration.
+
+    Its official Chinese name is still to be confirmed by the customer, so it is data
+    that admins correct in Django admin, not a string in a template.
+    """
+
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    intro_zh = models.TextField(_("introduction (Chinese)"), blank=True)
+    intro_en = models.TextField(_("introduction (English)"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisation")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="organisation_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick_language(self.name_zh, self.name_en)
+
+    @property
+    def intro(self) -> str:
+        return _pick_language(self.intro_zh, self.intro_en)
+
+
+class ServiceGroupQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def with_member_count(self):
+        return self.annotate(
+            member_count=Count(
+                "memberships",
+                filter=Q(memberships__status=Membership.Status.ACTIVE),
+                distinct=True,
+            )
+        )
+
+
+class ServiceGroup(models.Model):
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    mission_zh = models.TextField(_("mission (Chinese)"), blank=True)
+    mission_en = models.TextField(_("mission (English)"), blank=True)
+    emblem = models.ImageField(
+        _("emblem"),
+        upload_to="groups/emblems/",
+        blank=True,
+        help_text=_("A square PNG or JPEG image works best."),
+    )
+    founded_on = models.DateField(_("founding date"), null=True, blank=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Inactive groups are hidden from the public pages."),
+    )
+    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+
+    objects = ServiceGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service group")
+        verbose_name_plural = _("service groups")
+        ordering = ["display_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return _pick_language(self.name_zh, self.name_en)
+
+    @property
+    def mission(self) -> str:
+        return _pick_language(self.mission_zh, self.mission_en)
+
+    @property
+    def initial(self) -> str:
+        """One character for the emblem placeholder when no image is uploaded."""
+        return (self.name_zh or self.name_en or "?")[:1]
+
+
+def running_on(on: datetime.date | None = None) -> Q:
+    """The rule for a current term: started, and not yet ended (end dates inclusive)."""
+    on = on or timezone.localdate()
+    return Q(start_date__lte=on) & (Q(end_date__isnull=True) | Q(end_date__gte=on))
+
+
+class LeaderAssignmentQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        """Terms running on the given day (today by default)."""
+        return self.filter(running_on(on))
+
+    def with_is_current(self, on: datetime.date | None = None):
+        return self.annotate(
+            is_current=models.Case(
+                models.When(running_on(on), then=models.Value(True)),
+                default=models.Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def past(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.filter(end_date__lt=on)
+
+
+class LeaderAssignment(models.Model):
+    """A member's term in a leading role of a group. Past terms are kept as history."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", _("Head")
+        DEPUTY = "deputy", _("Deputy head")
+        COORDINATOR = "coordinator", _("Coordinator")
+
+    group = models.ForeignKey(
+        ServiceGroup,
+        verbose_name=_("service group"),
+        on_delete=models.CASCADE,
+        related_name="leader_assignments",
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="leader_assignments",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    start_date = models.DateField(_("start date"), default=timezone.localdate)
+    end_date = models.DateField(
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("Last day of the term. Leave empty while the term runs."),
+    )
+
+    objects = LeaderAssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("leader assignment")
+        verbose_name_plural = _("leader assignments")
+        ordering = ["group", "-start_date", "pk"]
+        indexes = [models.Index(fields=["group", "role", "start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="leader_term_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+            # One open-ended head term per group on every database. On PostgreSQL a
+            # further exclusion constraint (migration 0002) forbids any two head terms
+            # of a group that overlap in time.
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(role="head", end_date__isnull=True),
+                name="one_open_head_term_per_group",
+                violation_error_message=_("This group already has a head without an end date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_role_display()} · {self.group}"
+
+    def overlaps(self, other: LeaderAssignment) -> bool:
+        far = datetime.date.max
+        return self.start_date <= (other.end_date or far) and other.start_date <= (
+            self.end_date or far
+        )
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role != self.Role.HEAD or not self.group_id or not self.start_date:
+            return
+        if self.end_date and self.end_date < self.start_date:
+            return  # the check constraint reports this one
+        others = LeaderAssignment.objects.filter(group_id=self.group_id, role=self.Role.HEAD)
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        if any(self.overlaps(other) for other in others):
+            raise ValidationError(
+                _(
+                    "Another head term of this group overlaps these dates. "
+                    "A group has one head at a time."
+                ),
+                code="overlapping_head",
+            )
+
+
+class Membership(models.Model):
+    """A member's place in a group. The joining workflow builds on these states."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        ACTIVE = "active", _("Active")
+        REJECTED = "rejected", _("Rejected")
+        LEFT = "left", _("Left")
+
+    LIVE_STATUSES = (Status.APPLIED, Status.ACTIVE)
+
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    group = models.ForeignKey(
+        ServiceGroup,
+        verbose_name=_("service group"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.APPLIED
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["group", "member"]
+        indexes = [models.Index(fields=["group", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "group"],
+                condition=Q(status__in=["applied", "active"]),
+                name="one_live_membership_per_member_and_group",
+                violation_error_message=_(
+                    "This member already has an application or membership in this group."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.group} · {self.get_status_display()}"

@@ -1,0 +1,22 @@
+"""Template context shared by every page."""
+
+from django.utils.functional import SimpleLazyObject
+
+from volunteer_portal import permissions
+
+
+def portal(request):
+    """The organisation and the user's roles, evaluated lazily: unused, they cost nothing."""
+    from groups.models import Organisation
+
+    context = {
+        "organisation": SimpleLazyObject(lambda: Organisation.objects.filter(pk=1).first()),
+    }
+    user = getattr(request, "user", None)
+    if user is None:
+        return context
+    return {
+        **context,
+        "is_portal_admin": SimpleLazyObject(lambda: permissions.is_admin(user)),
+        "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
+    }

@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings plus fast hashing and local mail."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-production-use-0123456789")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from volunteer_portal.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+)
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105

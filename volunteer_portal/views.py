@@ -1,0 +1,41 @@
+"""Pages that gather from several apps, and the health check."""
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from groups.selectors import groups_with_heads
+
+logger = logging.getLogger(__name__)
+
+
+def home(request):
+    groups = groups_with_heads(request.user).filter(is_active=True)
+    return render(
+        request,
+        "home.html",
+        {
+            "groups": groups,
+            # Activities arrive with the activities app's models; until then the page
+            # shows its empty state.
+            "upcoming_activities": [],
+        },
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not (for load balancers)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database did not answer")
+        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
+    return JsonResponse({"status": "ok", "database": "up"})
