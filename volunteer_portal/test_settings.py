@@ -14,3 +14,6 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 )
 MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
 DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105
+# Serve static files from the source folders, as runserver does (no collectstatic).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,75 @@
+import datetime
+
+from django.urls import reverse
+
+from groups.models import LeaderAssignment
+from tests.factories import MemberFactory
+
+
+def inline_data(rows):
+    data = {
+        "leader_assignments-TOTAL_FORMS": str(len(rows)),
+        "leader_assignments-INITIAL_FORMS": "0",
+        "leader_assignments-MIN_NUM_FORMS": "0",
+        "leader_assignments-MAX_NUM_FORMS": "1000",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"leader_assignments-{i}-{key}"] = value
+    return data
+
+
+def group_form(group, rows):
+    return {
+        "name_zh": group.name_zh,
+        "name_en": group.name_en,
+        "slug": group.slug,
+        "mission_zh": group.mission_zh,
+        "mission_en": group.mission_en,
+        "display_order": group.display_order,
+        "is_active": "on",
+        **inline_data(rows),
+    }
+
+
+def test_admin_edits_a_group_and_adds_a_head_inline(admin_client, ecommerce):
+    member = MemberFactory()
+    response = admin_client.post(
+        reverse("admin:groups_servicegroup_change", args=[ecommerce.pk]),
+        group_form(ecommerce, [{"member": member.pk, "role": "head", "start_date": "2025-01-01"}]),
+    )
+    assert response.status_code == 302
+    assert LeaderAssignment.objects.current().get(group=ecommerce, role="head").member == member
+
+
+def test_two_overlapping_heads_in_one_submission_get_an_error_not_a_500(admin_client, ecommerce):
+    rows = [
+        {"member": MemberFactory().pk, "role": "head", "start_date": "2025-01-01"},
+        {"member": MemberFactory().pk, "role": "head", "start_date": "2025-03-01"},
+    ]
+    response = admin_client.post(
+        reverse("admin:groups_servicegroup_change", args=[ecommerce.pk]),
+        group_form(ecommerce, rows),
+    )
+    assert response.status_code == 200
+    assert "重叠" in str(response.context["inline_admin_formsets"][0].formset.non_form_errors())
+    assert not LeaderAssignment.objects.filter(group=ecommerce).exists()
+
+
+def test_a_head_overlapping_a_saved_term_gets_a_field_error(admin_client, ecommerce):
+    LeaderAssignment.objects.create(
+        group=ecommerce, member=MemberFactory(), role="head", start_date=datetime.date(2024, 1, 1)
+    )
+    response = admin_client.post(
+        reverse("admin:groups_leaderassignment_add"),
+        {
+            "group": ecommerce.pk,
+            "member": MemberFactory().pk,
+            "role": "head",
+            "start_date": "2024-06-01",
+            "end_date": "2024-12-31",
+        },
+    )
+    assert response.status_code == 200
+    assert "重叠" in str(response.context["adminform"].form.non_field_errors())
+    assert LeaderAssignment.objects.filter(group=ecommerce).count() == 1

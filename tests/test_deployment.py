@@ -1,0 +1,44 @@
+"""Production settings: ``check --deploy`` is clean, and missing secrets are refused."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k3y-" + "x7Qp9vL2mN8rT4wZ6yB1cF5hJ0dG3sA" * 2,
+    "ALLOWED_HOSTS": "volunteers.example.org",
+    "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3",
+    "DJANGO_SETTINGS_MODULE": "volunteer_portal.settings",
+}
+
+
+def manage(*args, env_overrides):
+    # The test run's own settings variables must not leak into the child.
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in leaking}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_prints_no_warnings_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = manage("check", env_overrides=env)
+    assert result.returncode != 0
+    assert "Set SECRET_KEY" in result.stderr

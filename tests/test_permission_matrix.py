@@ -1,0 +1,174 @@
+"""Every URL of the project, for every role.
+
+The routes are enumerated from the URL resolver, so a new route that is not in
+``EXPECTED`` (or handled by the admin rule) fails ``test_every_route_has_expectations``:
+nobody can add a page and forget to decide who may see it.
+"""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import ROLES
+
+OK, LOGIN, ADMIN_LOGIN, FORBIDDEN, NOT_FOUND, GET_NOT_ALLOWED, REDIRECT = (
+    "200",
+    "login",
+    "admin-login",
+    "403",
+    "404",
+    "405",
+    "redirect",
+)
+
+
+def everyone(outcome):
+    return dict.fromkeys(ROLES, outcome)
+
+
+def logged_in(outcome):
+    return {**everyone(outcome), "anonymous": LOGIN}
+
+
+EXPECTED = {
+    "home": everyone(OK),
+    "healthz": everyone(OK),
+    "groups:group-list": everyone(OK),
+    "groups:group-detail": everyone(OK),
+    "groups:group-edit": {
+        "anonymous": LOGIN,
+        "volunteer": FORBIDDEN,
+        "coordinator": OK,
+        "other_coordinator": FORBIDDEN,
+        "admin": OK,
+    },
+    "login": everyone(OK),
+    "logout": everyone(GET_NOT_ALLOWED),  # POST only, so a link cannot log you out
+    "password_change": logged_in(OK),
+    "password_change_done": logged_in(OK),
+    "password_reset": everyone(OK),
+    "password_reset_done": everyone(OK),
+    "password_reset_confirm": everyone(OK),  # shows "invalid link" for a bad token
+    "password_reset_complete": everyone(OK),
+    "set_language": everyone(REDIRECT),  # GET changes nothing and goes back
+}
+
+# Values for URL arguments. ``slug`` is the group the "coordinator" role leads.
+ARGUMENTS = {"slug": "ecommerce", "uidb64": "MQ", "token": "bad-token"}
+
+
+def walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+ROUTES = dict(walk(get_resolver().url_patterns))
+PROJECT_ROUTES = sorted(name for name in ROUTES if not name.startswith("admin:"))
+ADMIN_ROUTES = sorted(name for name in ROUTES if name.startswith("admin:"))
+
+
+def test_every_route_has_expectations():
+    assert sorted(EXPECTED) == PROJECT_ROUTES
+
+
+def outcome_of(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("admin:login")):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+        return REDIRECT
+    return str(response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", PROJECT_ROUTES)
+def test_project_route_answers_each_role_as_expected(
+    name, role, client_for, coordinator, other_coordinator
+):
+    pattern = ROUTES[name]
+    kwargs = {key: ARGUMENTS[key] for key in pattern.pattern.converters}
+    response = client_for(role).get(reverse(name, kwargs=kwargs))
+    assert outcome_of(response) == EXPECTED[name][role]
+
+
+def test_coordinator_cannot_open_the_edit_page_of_another_group(client, coordinator):
+    client.force_login(coordinator)
+    for slug in ("agriculture", "industry", "culture", "finance-tax"):
+        response = client.get(reverse("groups:group-edit", args=[slug]))
+        assert response.status_code == 403
+        response = client.post(reverse("groups:group-edit", args=[slug]), {"mission_zh": "x"})
+        assert response.status_code == 403
+
+
+def test_unknown_group_is_404_for_everyone(client, admin_user):
+    assert client.get(reverse("groups:group-detail", args=["nope"])).status_code == 404
+    client.force_login(admin_user)
+    assert client.get(reverse("groups:group-edit", args=["nope"])).status_code == 404
+
+
+def admin_url(name, models):
+    """Arguments for an admin route, filled from one saved object per model."""
+    pattern = ROUTES[name].pattern
+    converters = set(pattern.converters) | set(pattern.regex.groupindex)
+    kwargs = {}
+    if "app_label" in converters:
+        kwargs["app_label"] = "groups"
+    if "object_id" in converters:
+        _, _, rest = name.partition(":")
+        label = rest.rsplit("_", 1)[0]
+        kwargs["object_id"] = models[label].pk
+    if "id" in converters:  # the user admin's password page
+        kwargs["id"] = models["members_user"].pk
+    if "content_type_id" in converters:
+        return None  # "view on site": not used by our models
+    url = reverse(name, kwargs=kwargs)
+    if name == "admin:autocomplete":
+        url += "?app_label=groups&model_name=leaderassignment&field_name=member&term=a"
+    return url
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_is_for_admins_only(role, client_for, coordinator, other_coordinator, ecommerce):
+    """Every admin page: staff get it, everyone else is sent to the admin login."""
+    from django.contrib.auth.models import Group
+
+    from groups.models import LeaderAssignment, Membership, Organisation
+    from members.models import Member, User
+
+    Group.objects.create(name="editors")
+
+    models = {}
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}_{model._meta.model_name}"
+        models[label] = {
+            LeaderAssignment: LeaderAssignment.objects.first,
+            Membership: lambda: Membership.objects.create(
+                member=Member.objects.first(), group=ecommerce
+            ),
+            Organisation: Organisation.objects.first,
+            User: User.objects.first,
+        }.get(model, model.objects.first)()
+    client = client_for(role)
+    checked = 0
+    for name in ADMIN_ROUTES:
+        if name in ("admin:logout", "admin:login", "admin:view_on_site"):
+            continue
+        url = admin_url(name, models)
+        response = client.get(url)
+        if role == "admin":
+            allowed = {200}
+            if name.startswith("admin:groups_organisation_") and name.endswith(("_add", "_delete")):
+                allowed = {403}  # one organisation row, never deleted
+            assert response.status_code in allowed, (name, response.status_code)
+        else:
+            assert outcome_of(response) == ADMIN_LOGIN, name
+        checked += 1
+    assert checked > 30
+    login = client.get(reverse("admin:login"))
+    assert login.status_code == (302 if role == "admin" else 200)
