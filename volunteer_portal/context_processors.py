@@ -7,7 +7,7 @@ from volunteer_portal import permissions
 
 def portal(request):
     """The organisation and the user's roles, evaluated lazily: unused, they cost nothing."""
-    from groups.models import Organisation
+    from groups.models import Organisation, ServiceGroup
 
     context = {
         "organisation": SimpleLazyObject(lambda: Organisation.objects.filter(pk=1).first()),
@@ -19,4 +19,8 @@ def portal(request):
         **context,
         "is_portal_admin": SimpleLazyObject(lambda: permissions.is_admin(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
+        # The groups a coordinator leads, for the navigation (admins use Django admin).
+        "coordinated_groups": SimpleLazyObject(
+            lambda: list(ServiceGroup.objects.filter(pk__in=permissions.managed_group_ids(user)))
+        ),
     }

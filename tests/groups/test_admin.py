@@ -1,5 +1,8 @@
 import datetime
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from groups.models import LeaderAssignment
@@ -73,3 +76,31 @@ def test_a_head_overlapping_a_saved_term_gets_a_field_error(admin_client, ecomme
     assert response.status_code == 200
     assert "重叠" in str(response.context["adminform"].form.non_field_errors())
     assert LeaderAssignment.objects.filter(group=ecommerce).count() == 1
+
+
+def grow(n):
+    from tests.factories import LeaderAssignmentFactory, MembershipFactory, ServiceGroupFactory
+
+    for group in ServiceGroupFactory.create_batch(n):
+        LeaderAssignmentFactory(group=group)
+        MembershipFactory(group=group)
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "admin:groups_servicegroup_changelist",
+        "admin:groups_leaderassignment_changelist",
+        "admin:groups_membership_changelist",
+        "admin:members_member_changelist",
+    ],
+)
+def test_admin_lists_cost_the_same_queries_for_5_and_50_rows(admin_client, db, changelist):
+    url = reverse(changelist)
+    grow(5)
+    with CaptureQueriesContext(connection) as small:
+        assert admin_client.get(url).status_code == 200
+    grow(45)
+    with CaptureQueriesContext(connection) as large:
+        assert admin_client.get(url).status_code == 200
+    assert len(small) == len(large)

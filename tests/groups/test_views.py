@@ -213,3 +213,11 @@ def test_group_page_costs_the_same_queries_for_5_and_50_leader_terms(client, eco
     add_terms(45)
     large = count_queries(client, reverse("groups:group-detail", args=["ecommerce"]))
     assert small == large <= 6
+
+
+def test_navigation_lists_the_groups_a_coordinator_leads(client, coordinator, volunteer):
+    client.force_login(coordinator)
+    html = client.get("/").content.decode()
+    assert 'id="my-groups"' in html
+    client.force_login(volunteer)
+    assert 'id="my-groups"' not in client.get("/").content.decode()
