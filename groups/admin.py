@@ -18,21 +18,36 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 class LeaderAssignmentFormSet(BaseInlineFormSet):
-    """Head terms entered together must not overlap each other either.
+    """Checks a group's head terms together, as they will be after this save.
 
-    Each form's model validation compares against saved rows; this compares the rows
-    of one submission, so the database constraint never turns into a 500.
+    Each form alone would compare its term with the saved rows, which makes a handover
+    (end the current head's term and add the successor in one save) look like an
+    overlap. Here the submitted terms are compared with each other and with any saved
+    head terms not in the form set; the database constraints stay the final guard.
     """
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.checked_with_siblings = True
+        return form
 
     def clean(self):
         super().clean()
-        heads = []
+        heads, in_formset = [], set()
         for form in self.forms:
+            if form.instance.pk:
+                in_formset.add(form.instance.pk)
             data = getattr(form, "cleaned_data", None)
             if not data or data.get("DELETE") or form.errors:
                 continue
-            if data.get("role") == LeaderAssignment.Role.HEAD and data.get("start_date"):
+            if form.instance.is_checkable_head_term:
                 heads.append(form.instance)
+        if self.instance.pk:
+            heads.extend(
+                LeaderAssignment.objects.filter(
+                    group=self.instance, role=LeaderAssignment.Role.HEAD
+                ).exclude(pk__in=in_formset)
+            )
         for i, term in enumerate(heads):
             if any(term.overlaps(other) for other in heads[i + 1 :]):
                 raise ValidationError(_("Two head terms overlap. A group has one head at a time."))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def _pick_language(zh: str, en: str) -> str:
@@ -85,11 +87,15 @@ class ServiceGroup(models.Model):
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
 
     objects = ServiceGroupQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["display_order"])
 
     class Meta:
         verbose_name = _("service group")
         verbose_name_plural = _("service groups")
         ordering = ["display_order", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name_zh=""), name="service_group_has_a_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -133,6 +139,11 @@ class LeaderAssignmentQuerySet(models.QuerySet):
         return self.filter(end_date__lt=on)
 
 
+OVERLAPPING_HEAD_MESSAGE = _(
+    "Another head term of this group overlaps these dates. A group has one head at a time."
+)
+
+
 class LeaderAssignment(models.Model):
     """A member's term in a leading role of a group. Past terms are kept as history."""
 
@@ -163,6 +174,7 @@ class LeaderAssignment(models.Model):
     )
 
     objects = LeaderAssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("leader assignment")
@@ -178,6 +190,12 @@ class LeaderAssignment(models.Model):
             # One open-ended head term per group on every database. On PostgreSQL a
             # further exclusion constraint (migration 0002) forbids any two head terms
             # of a group that overlap in time.
+            models.UniqueConstraint(
+                fields=["group", "member", "role"],
+                condition=Q(end_date__isnull=True),
+                name="one_open_term_per_member_role_and_group",
+                violation_error_message=_("This member already holds this role in this group."),
+            ),
             models.UniqueConstraint(
                 fields=["group"],
                 condition=Q(role="head", end_date__isnull=True),
@@ -195,23 +213,38 @@ class LeaderAssignment(models.Model):
             self.end_date or far
         )
 
+    @property
+    def is_checkable_head_term(self) -> bool:
+        return bool(
+            self.role == self.Role.HEAD
+            and self.start_date
+            and not (self.end_date and self.end_date < self.start_date)
+        )
+
+    # Set by a form set that checks a group's terms together (admin inline), so that a
+    # handover (end the old head, add the new one) validates as one change.
+    checked_with_siblings = False
+
     def clean(self) -> None:
         super().clean()
-        if self.role != self.Role.HEAD or not self.group_id or not self.start_date:
+        if self.checked_with_siblings or not self.is_checkable_head_term or not self.group_id:
             return
-        if self.end_date and self.end_date < self.start_date:
-            return  # the check constraint reports this one
         others = LeaderAssignment.objects.filter(group_id=self.group_id, role=self.Role.HEAD)
         if self.pk:
             others = others.exclude(pk=self.pk)
         if any(self.overlaps(other) for other in others):
-            raise ValidationError(
-                _(
-                    "Another head term of this group overlaps these dates. "
-                    "A group has one head at a time."
-                ),
-                code="overlapping_head",
-            )
+            raise ValidationError(OVERLAPPING_HEAD_MESSAGE, code="overlapping_head")
+
+
+class MembershipQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=Membership.LIVE_STATUSES)
+
+    def active(self):
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def pending(self):
+        return self.filter(status=Membership.Status.APPLIED)
 
 
 class Membership(models.Model):
@@ -240,8 +273,23 @@ class Membership(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.APPLIED
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    motivation = models.TextField(_("motivation"), max_length=1000, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("applied at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("membership")
@@ -249,6 +297,11 @@ class Membership(models.Model):
         ordering = ["group", "member"]
         indexes = [models.Index(fields=["group", "status"])]
         constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(rejection_reason=""),
+                name="rejected_membership_has_reason",
+                violation_error_message=_("Give a reason when rejecting an application."),
+            ),
             models.UniqueConstraint(
                 fields=["member", "group"],
                 condition=Q(status__in=["applied", "active"]),

@@ -10,14 +10,14 @@ class ServiceGroupPolicy(Policy):
     def visible(self, user):
         """Everyone sees active groups; coordinators also their own inactive ones."""
         groups = ServiceGroup.objects.all()
-        if is_admin(user):
+        if is_admin(user, "groups.view_servicegroup"):
             return groups
         return groups.filter(Q(is_active=True) | Q(pk__in=managed_group_ids(user)))
 
     def managed(self, user):
         """The groups this user may manage."""
         groups = ServiceGroup.objects.all()
-        if is_admin(user):
+        if is_admin(user, "groups.change_servicegroup"):
             return groups
         return groups.filter(pk__in=managed_group_ids(user))
 
@@ -26,7 +26,7 @@ class ServiceGroupPolicy(Policy):
 
     def can_change(self, user, group: ServiceGroup) -> bool:
         """Admins change every group; coordinators only the groups they lead now."""
-        return is_admin(user) or group.pk in managed_group_ids(user)
+        return is_admin(user, "groups.change_servicegroup") or group.pk in managed_group_ids(user)
 
 
 group_policy = ServiceGroupPolicy()

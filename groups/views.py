@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, UpdateView
@@ -47,8 +48,20 @@ class GroupUpdateView(PolicyMixin, UpdateView):
     context_object_name = "group"
 
     def form_valid(self, form):
-        group = services.group_update(
-            actor=self.request.user, group=self.object, data=form.cleaned_data
-        )
+        emblem = form.cleaned_data.get("emblem")
+        try:
+            group = services.group_update_profile(
+                actor=self.request.user,
+                group=self.object,
+                mission_zh=form.cleaned_data["mission_zh"],
+                mission_en=form.cleaned_data["mission_en"],
+                # False: "clear" ticked; an unchanged field gives back the stored file.
+                emblem=None
+                if emblem is False
+                else (emblem if "emblem" in form.changed_data else services.KEEP),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, _("The group profile was saved."))
         return redirect("groups:group-detail", slug=group.slug)

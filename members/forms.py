@@ -1,7 +1,15 @@
+import re
+
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+
+from members.images import process_photo
+from members.models import DeletionRequest, Member, Skill
+from members.validators import validate_mobile_phone
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -13,3 +21,219 @@ class PortalAuthenticationForm(AuthenticationForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+
+def normalise_phone(value: str) -> str:
+    """Accept what people type: spaces, dashes, a +86 or 0086 prefix."""
+    digits = re.sub(r"[\s\-()]", "", value or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_("You can log in with it."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email"), help_text=_("For password resets and notices."))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Create my account"), css_class="w-100"))
+
+    def clean_phone(self):
+        phone = normalise_phone(self.cleaned_data["phone"])
+        validate_mobile_phone(phone)
+        if Member.objects.filter(phone=phone).exists():
+            raise forms.ValidationError(
+                _(
+                    "This mobile phone is already registered. Log in instead, or ask your "
+                    "group's coordinator if you have no password yet."
+                ),
+                code="phone_taken",
+            )
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            from members.models import User
+
+            probe = User(username=cleaned.get("phone") or "", email=cleaned.get("email") or "")
+            probe.first_name = cleaned.get("full_name") or ""
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+AVAILABILITY_FIELDS = ("available_weekdays", "available_weekends", "available_evenings")
+
+
+class MemberProfileForm(forms.ModelForm):
+    """The member record, for the member themself and for their coordinators.
+
+    The identity number is only in the form for those who may see it in full (the
+    member and admins); coordinators see it masked on the detail page instead.
+    """
+
+    photo_upload = forms.FileField(
+        label=_("Photo"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 8 MB. Location data is removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    remove_photo = forms.BooleanField(label=_("Remove the current photo"), required=False)
+
+    class Meta:
+        model = Member
+        fields = [
+            "full_name",
+            "gender",
+            "birth_year",
+            "birth_date",
+            "phone",
+            "email",
+            "national_id",
+            "personnel_category",
+            "political_status",
+            "employer",
+            "job_title",
+            "industry",
+            "skills",
+            "qualifications",
+            "education",
+            "district",
+            *AVAILABILITY_FIELDS,
+            "bio",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "skills": forms.CheckboxSelectMultiple,
+            "qualifications": forms.Textarea(attrs={"rows": 2}),
+            "bio": forms.Textarea(attrs={"rows": 3}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+
+    def __init__(self, *args, show_national_id: bool = True, submit_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.processed_photo = None
+        if not show_national_id:
+            del self.fields["national_id"]
+        self.fields["skills"].queryset = Skill.objects.order_by("name")
+        if not (self.instance and self.instance.photo):
+            del self.fields["remove_photo"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.include_media = False
+        basics = [
+            Div(
+                Div("full_name", css_class="col-md-6"),
+                Div("gender", css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div("birth_year", css_class="col-md-6"),
+                Div("birth_date", css_class="col-md-6"),
+                css_class="row",
+            ),
+            Div(
+                Div("phone", css_class="col-md-6"),
+                Div("email", css_class="col-md-6"),
+                css_class="row",
+            ),
+        ]
+        if show_national_id:
+            basics.append("national_id")
+        photo = ["photo_upload"] + (["remove_photo"] if "remove_photo" in self.fields else [])
+        self.helper.layout = Layout(
+            Fieldset(_("About you"), *basics),
+            Fieldset(
+                _("Work and background"),
+                Div(
+                    Div("personnel_category", css_class="col-md-6"),
+                    Div("political_status", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("employer", css_class="col-md-6"),
+                    Div("job_title", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                Div(
+                    Div("industry", css_class="col-md-6"),
+                    Div("education", css_class="col-md-6"),
+                    css_class="row",
+                ),
+                "qualifications",
+            ),
+            Fieldset(_("Skills"), Div("skills", css_class="skill-checkboxes")),
+            Fieldset(_("Where and when you can serve"), "district", *AVAILABILITY_FIELDS),
+            Fieldset(_("More about you"), "bio", *photo),
+        )
+        self.helper.add_input(Submit("submit", submit_label or _("Save")))
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_national_id(self):
+        return (self.cleaned_data.get("national_id") or "").strip().upper()
+
+    def clean_photo_upload(self):
+        upload = self.cleaned_data.get("photo_upload")
+        if upload:
+            self.processed_photo = process_photo(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        birth_date, birth_year = cleaned.get("birth_date"), cleaned.get("birth_year")
+        if birth_date and birth_year and birth_date.year != birth_year:
+            self.add_error("birth_year", _("The year of birth does not match the date of birth."))
+        elif birth_date:
+            cleaned["birth_year"] = birth_date.year
+        return cleaned
+
+    def profile_data(self) -> dict:
+        """The cleaned model fields, for the service (skills and photo apart)."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in self._meta.fields and name != "skills"
+        }
+
+
+class DeletionRequestForm(forms.ModelForm):
+    class Meta:
+        model = DeletionRequest
+        fields = ["reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = _("Why (optional)")
+        self.helper = FormHelper()
+        self.helper.add_input(
+            Submit("submit", _("Ask for my data to be deleted"), css_class="btn-outline-danger")
+        )

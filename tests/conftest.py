@@ -8,7 +8,7 @@ from django.db import connection
 from groups.models import LeaderAssignment, ServiceGroup
 from tests.factories import LeaderAssignmentFactory, MemberFactory, UserFactory
 
-ROLES = ("anonymous", "volunteer", "coordinator", "other_coordinator", "admin")
+ROLES = ("anonymous", "volunteer", "coordinator", "other_coordinator", "staff", "admin")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,6 +65,12 @@ def coordinator(ecommerce):
 def other_coordinator(culture):
     """Coordinator of the culture group, who has no powers over e-commerce."""
     return make_coordinator(culture, "othercoord")
+
+
+@pytest.fixture
+def staff(db):
+    """A staff account with no model permissions: Django admin's door, nothing behind it."""
+    return UserFactory(username="clerk", is_staff=True)
 
 
 @pytest.fixture

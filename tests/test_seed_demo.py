@@ -49,3 +49,28 @@ def test_seed_demo_refuses_to_run_without_debug_unless_forced(db):
 def test_seed_demo_needs_a_password(db):
     with pytest.raises(CommandError, match="password"):
         call_command("seed_demo")
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_runs_again_on_a_later_day(db):
+    import datetime
+    from unittest import mock
+
+    from django.utils import timezone
+
+    call_command("seed_demo", password="pw-for-demo-1", members=5)
+    terms = LeaderAssignment.objects.count()
+    later = timezone.localdate() + datetime.timedelta(days=3)
+    with mock.patch("django.utils.timezone.localdate", return_value=later):
+        call_command("seed_demo", password="pw-for-demo-1", members=5)
+    assert LeaderAssignment.objects.count() == terms
+
+
+@override_settings(DEBUG=False, ADMINS=[("Ops", "ops@example.com")])
+def test_server_errors_are_emailed_to_the_admins(db):
+    import logging
+
+    from django.core import mail
+
+    logging.getLogger("django.request").error("Internal Server Error: /boom")
+    assert [m.to for m in mail.outbox] == [["ops@example.com"]]

@@ -17,7 +17,7 @@ def portal(request):
         return context
     return {
         **context,
-        "is_portal_admin": SimpleLazyObject(lambda: permissions.is_admin(user)),
+        "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
         # The groups a coordinator leads, for the navigation (admins use Django admin).
         "coordinated_groups": SimpleLazyObject(

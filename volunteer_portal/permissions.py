@@ -6,7 +6,9 @@ Four roles (DOMAIN.md):
 * **volunteer**: any logged-in, active account.
 * **coordinator**: a volunteer whose member record holds a *current* leader assignment
   (head, deputy head or coordinator) in a group; the powers apply to that group only.
-* **admin**: an active staff account; edits everything, in Django admin too.
+* **admin**: an active staff account that is a superuser, or that holds the Django model
+  permission for the thing at hand (``groups.change_servicegroup``...). So a staff account
+  given only "view members" in Django admin gets no portal powers beyond that.
 
 Each app's ``permissions.py`` builds its policy (what may this user do to this object,
 which objects may they see) from these primitives. Views use the policies through
@@ -22,8 +24,15 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 _MANAGED_CACHE = "_portal_managed_group_ids"
 
 
-def is_admin(user) -> bool:
+def can_use_admin_site(user) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_admin(user, perm: str | None = None) -> bool:
+    """A superuser, or a staff account holding ``perm`` (a Django model permission)."""
+    if not can_use_admin_site(user):
+        return False
+    return user.is_superuser or (perm is not None and user.has_perm(perm))
 
 
 def is_volunteer(user) -> bool:
@@ -54,10 +63,33 @@ def is_coordinator(user) -> bool:
     return bool(managed_group_ids(user))
 
 
-def forget_roles(user) -> None:
-    """Drop the cached coordinator groups (after leader assignments change)."""
-    if hasattr(user, _MANAGED_CACHE):
-        delattr(user, _MANAGED_CACHE)
+def members_managed_by(user):
+    """Members a user manages: all for admins; for coordinators, the members with a live
+    membership (applied or active) in a group they lead. A queryset of ``Member``."""
+    from members.models import Member
+
+    if is_admin(user, "members.change_member"):
+        return Member.objects.all()
+    group_ids = managed_group_ids(user)
+    if not group_ids:
+        return Member.objects.none()
+    live = Member.objects.filter(
+        memberships__group_id__in=group_ids,
+        memberships__status__in=("applied", "active"),
+    )
+    return Member.objects.filter(pk__in=live.values("pk"))
+
+
+def can_manage_member(user, member) -> bool:
+    if is_admin(user, "members.change_member"):
+        return True
+    if not managed_group_ids(user):
+        return False
+    return members_managed_by(user).filter(pk=member.pk).exists()
+
+
+def is_self(user, member) -> bool:
+    return bool(is_volunteer(user) and member.user_id == user.pk)
 
 
 class Policy:

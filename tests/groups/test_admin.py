@@ -103,4 +103,38 @@ def test_admin_lists_cost_the_same_queries_for_5_and_50_rows(admin_client, db, c
     grow(45)
     with CaptureQueriesContext(connection) as large:
         assert admin_client.get(url).status_code == 200
-    assert len(small) == len(large)
+    assert len(small) == len(large) <= 12
+
+
+def test_a_head_handover_is_one_admin_save(admin_client, ecommerce):
+    old = LeaderAssignment.objects.create(
+        group=ecommerce, member=MemberFactory(), role="head", start_date=datetime.date(2022, 1, 1)
+    )
+    successor = MemberFactory()
+    data = group_form(
+        ecommerce,
+        [
+            {
+                "id": old.pk,
+                "member": old.member_id,
+                "role": "head",
+                "start_date": "2022-01-01",
+                "end_date": "2025-06-30",
+            },
+            {"member": successor.pk, "role": "head", "start_date": "2025-07-01"},
+        ],
+    )
+    data["leader_assignments-INITIAL_FORMS"] = "1"
+    data["leader_assignments-0-group"] = ecommerce.pk
+    response = admin_client.post(
+        reverse("admin:groups_servicegroup_change", args=[ecommerce.pk]), data
+    )
+    assert response.status_code == 302, response.context and response.context.get("errors")
+    old.refresh_from_db()
+    assert old.end_date == datetime.date(2025, 6, 30)
+    assert (
+        LeaderAssignment.objects.current(on=datetime.date(2025, 7, 1))
+        .get(group=ecommerce, role="head")
+        .member
+        == successor
+    )

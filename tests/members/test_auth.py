@@ -1,3 +1,4 @@
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -35,6 +36,15 @@ def test_inactive_account_cannot_log_in_by_phone(client, db):
     MemberFactory(user=user, phone="13912345678")
     response = client.post(reverse("login"), {"username": "13912345678", "password": PASSWORD})
     assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_full_width_digits_are_not_a_phone(db):
+    from django.core.exceptions import ValidationError
+
+    member = MemberFactory.build(phone="1３８１２３４５６７８")
+    with pytest.raises(ValidationError):
+        member.full_clean()
 
 
 def test_logout_is_a_post(client, db):

@@ -112,7 +112,7 @@ class Command(BaseCommand):
                 ((head, LeaderAssignment.Role.HEAD), (deputy, LeaderAssignment.Role.DEPUTY))
             ):
                 member, _ = Member.objects.get_or_create(
-                    phone=f"{LEADER_PHONE_PREFIX}0000{index}{offset}0",
+                    phone=f"{LEADER_PHONE_PREFIX}0000{index}{offset}00",
                     defaults={"full_name": name},
                 )
                 self._term(group, member, role, term_start)
@@ -121,13 +121,23 @@ class Command(BaseCommand):
         past_member, _ = Member.objects.get_or_create(
             phone=f"{LEADER_PHONE_PREFIX}00009990", defaults={"full_name": past_name}
         )
-        LeaderAssignment.objects.get_or_create(
-            group=groups[past_slug],
-            member=past_member,
-            role=LeaderAssignment.Role.HEAD,
-            start_date=term_start - datetime.timedelta(days=730),
-            defaults={"end_date": term_start - datetime.timedelta(days=1)},
-        )
+        # Looked up by person, not by date, so a run on a later day finds the same term.
+        if not LeaderAssignment.objects.filter(
+            group=groups[past_slug], member=past_member, role=LeaderAssignment.Role.HEAD
+        ).exists():
+            current_head_start = (
+                LeaderAssignment.objects.current()
+                .filter(group=groups[past_slug], role=LeaderAssignment.Role.HEAD)
+                .values_list("start_date", flat=True)
+                .first()
+            ) or term_start
+            LeaderAssignment.objects.create(
+                group=groups[past_slug],
+                member=past_member,
+                role=LeaderAssignment.Role.HEAD,
+                start_date=current_head_start - datetime.timedelta(days=730),
+                end_date=current_head_start - datetime.timedelta(days=1),
+            )
         ecommerce = groups["ecommerce"]
         self._term(
             ecommerce, accounts["coordinator"], LeaderAssignment.Role.COORDINATOR, term_start

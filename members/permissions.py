@@ -1,0 +1,47 @@
+"""Who may see and change member records, and what of them they see."""
+
+from members.models import Member
+from volunteer_portal.permissions import (
+    Policy,
+    can_manage_member,
+    is_admin,
+    is_self,
+    managed_group_ids,
+    members_managed_by,
+)
+
+
+class MemberPolicy(Policy):
+    def visible(self, user):
+        """Admins see everyone; coordinators their groups' members; a volunteer, themself."""
+        if is_admin(user, "members.view_member"):
+            return Member.objects.all()
+        managed = members_managed_by(user)
+        if user.is_authenticated:
+            return managed | Member.objects.filter(user=user)
+        return Member.objects.none()
+
+    def can_view(self, user, member: Member) -> bool:
+        return is_self(user, member) or can_manage_member(user, member)
+
+    def can_change(self, user, member: Member) -> bool:
+        return self.can_view(user, member)
+
+    def can_deactivate(self, user, member: Member) -> bool:
+        return can_manage_member(user, member)
+
+    def can_view_history(self, user, member: Member) -> bool:
+        return can_manage_member(user, member)
+
+    def can_search(self, user, _obj=None) -> bool:
+        """The talent search: admins across all groups, coordinators across theirs."""
+        return is_admin(user, "members.view_member") or bool(managed_group_ids(user))
+
+    def sees_full_national_id(self, user, member: Member) -> bool:
+        return is_admin(user, "members.change_member") or is_self(user, member)
+
+    def sees_full_phone(self, user, member: Member) -> bool:
+        return is_self(user, member) or can_manage_member(user, member)
+
+
+member_policy = MemberPolicy()
