@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.forms import TextInput
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from groups import services
 from groups.models import LeaderAssignment, Membership, Organisation, ServiceGroup
+from members.admin import MemberAdmin
+from members.models import Member
 
 
 @admin.register(Organisation)
@@ -49,8 +55,18 @@ class LeaderAssignmentFormSet(BaseInlineFormSet):
                 ).exclude(pk__in=in_formset)
             )
         for i, term in enumerate(heads):
-            if any(term.overlaps(other) for other in heads[i + 1 :]):
-                raise ValidationError(_("Two head terms overlap. A group has one head at a time."))
+            for other in heads[i + 1 :]:
+                if term.overlaps(other):
+                    raise ValidationError(
+                        _(
+                            "The head terms of %(first)s and %(second)s overlap. "
+                            "A group has one head at a time."
+                        ),
+                        params={
+                            "first": term.member.full_name if term.member_id else "?",
+                            "second": other.member.full_name if other.member_id else "?",
+                        },
+                    )
 
 
 class LeaderAssignmentInline(admin.TabularInline):
@@ -63,7 +79,7 @@ class LeaderAssignmentInline(admin.TabularInline):
 
 
 @admin.register(ServiceGroup)
-class ServiceGroupAdmin(admin.ModelAdmin):
+class ServiceGroupAdmin(SimpleHistoryAdmin):
     list_display = ("name_zh", "name_en", "slug", "is_active", "display_order", "founded_on")
     list_editable = ("display_order",)
     list_filter = ("is_active",)
@@ -71,6 +87,7 @@ class ServiceGroupAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name_en",)}
     ordering = ("display_order", "pk")
     inlines = [LeaderAssignmentInline]
+    formfield_overrides = {models.CharField: {"widget": TextInput(attrs={"size": 60})}}
     fieldsets = (
         (None, {"fields": ("name_zh", "name_en", "slug", "emblem", "founded_on")}),
         (_("Mission"), {"fields": ("mission_zh", "mission_en")}),
@@ -79,7 +96,7 @@ class ServiceGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeaderAssignment)
-class LeaderAssignmentAdmin(admin.ModelAdmin):
+class LeaderAssignmentAdmin(SimpleHistoryAdmin):
     list_display = ("member", "role", "group", "start_date", "end_date")
     list_filter = ("group", "role", ("end_date", admin.EmptyFieldListFilter))
     search_fields = ("member__full_name", "member__phone", "group__name_zh", "group__name_en")
@@ -90,10 +107,41 @@ class LeaderAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("member", "group", "status", "created_at")
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ("member", "group", "status", "created_at", "decided_at")
     list_filter = ("status", "group")
     search_fields = ("member__full_name", "member__phone")
     autocomplete_fields = ("member",)
     list_select_related = ("member", "group")
     ordering = ("group", "member__full_name")
+    readonly_fields = ("created_at", "decided_at", "decided_by", "left_at")
+    actions = ["approve"]
+
+    @admin.action(description=_("Approve the selected applications"), permissions=["change"])
+    def approve(self, request, queryset):
+        count = services.memberships_approve(actor=request.user, memberships=queryset)
+        self.message_user(request, _("%(n)s applications approved.") % {"n": count})
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "member"
+    extra = 0
+    fields = ("group", "status", "created_at", "decided_at", "rejection_reason")
+    readonly_fields = ("created_at", "decided_at")
+
+
+class MemberLeaderTermInline(admin.TabularInline):
+    model = LeaderAssignment
+    extra = 0
+    fields = ("group", "role", "start_date", "end_date")
+
+
+# The member admin lives in members/, which knows nothing of groups; the inlines that
+# show a member's groups and leader terms are added here, where both are known.
+admin.site.unregister(Member)
+
+
+@admin.register(Member)
+class MemberWithGroupsAdmin(MemberAdmin):
+    inlines = [MembershipInline, MemberLeaderTermInline]

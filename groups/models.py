@@ -111,7 +111,7 @@ class ServiceGroup(models.Model):
     @property
     def initial(self) -> str:
         """One character for the emblem placeholder when no image is uploaded."""
-        return (self.name_zh or self.name_en or "?")[:1]
+        return (self.name or "?")[:1].upper()
 
 
 def running_on(on: datetime.date | None = None) -> Q:
@@ -140,7 +140,8 @@ class LeaderAssignmentQuerySet(models.QuerySet):
 
 
 OVERLAPPING_HEAD_MESSAGE = _(
-    "Another head term of this group overlaps these dates. A group has one head at a time."
+    "These dates overlap the head term of %(name)s (%(start)s – %(end)s). "
+    "A group has one head at a time."
 )
 
 
@@ -213,6 +214,13 @@ class LeaderAssignment(models.Model):
             self.end_date or far
         )
 
+    def term_params(self) -> dict:
+        return {
+            "name": self.member.full_name if self.member_id else "?",
+            "start": self.start_date,
+            "end": self.end_date or _("present"),
+        }
+
     @property
     def is_checkable_head_term(self) -> bool:
         return bool(
@@ -232,8 +240,11 @@ class LeaderAssignment(models.Model):
         others = LeaderAssignment.objects.filter(group_id=self.group_id, role=self.Role.HEAD)
         if self.pk:
             others = others.exclude(pk=self.pk)
-        if any(self.overlaps(other) for other in others):
-            raise ValidationError(OVERLAPPING_HEAD_MESSAGE, code="overlapping_head")
+        for other in others.select_related("member"):
+            if self.overlaps(other):
+                raise ValidationError(
+                    OVERLAPPING_HEAD_MESSAGE, code="overlapping_head", params=other.term_params()
+                )
 
 
 class MembershipQuerySet(models.QuerySet):

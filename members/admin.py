@@ -1,25 +1,195 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
-from members.models import Member, User
+from members import services
+from members.models import DeletionRequest, Member, Skill, User
+from members.resources import MemberResource
+from volunteer_portal.permissions import is_admin
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active")
+    list_display = ("username", "first_name", "email", "is_staff", "is_active", "last_login")
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "member_count")
+    search_fields = ("name", "name_en")
+    ordering = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_members=Count("members"))
+
+    @admin.display(description=_("members"), ordering="n_members")
+    def member_count(self, skill):
+        return skill.n_members
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
-    list_display = ("full_name", "phone", "email", "user", "created_at")
-    search_fields = ("full_name", "phone", "email", "user__username")
-    list_filter = (("user", admin.EmptyFieldListFilter), "created_at")
+class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [MemberResource]
+    change_list_template = "admin/members/member/change_list.html"
+    list_display = ("full_name", "phone", "personnel_category", "employer", "district", "status")
+    list_filter = ("status", "personnel_category", "political_status", "district", "industry",
+                   "education", "skills")  # fmt: skip
+    search_fields = ("full_name", "phone", "email", "employer", "user__username")
     ordering = ("full_name",)
     autocomplete_fields = ("user",)
-    readonly_fields = ("created_at", "updated_at")
+    filter_horizontal = ("skills",)
+    readonly_fields = ("created_at", "updated_at", "photo_thumbnail")
     list_select_related = ("user",)
+    actions = ["deactivate"]
     fieldsets = (
-        (None, {"fields": ("full_name", "phone", "email", "user")}),
+        (None, {"fields": ("full_name", "gender", "birth_year", "birth_date", "phone", "email",
+                           "national_id", "status", "user")}),
+        (_("Work and background"), {"fields": ("personnel_category", "political_status",
+                                               "employer", "job_title", "industry", "education",
+                                               "qualifications")}),
+        (_("Skills"), {"fields": ("skills",)}),
+        (_("Where and when you can serve"), {"fields": ("district", "available_weekdays",
+                                                        "available_weekends",
+                                                        "available_evenings")}),
+        (_("More about you"), {"fields": ("bio", "photo", "photo_thumbnail")}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
+    )  # fmt: skip
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {
+            "reveal_national_id": is_admin(request.user, "members.change_member"),
+            "actor": request.user,
+        }
+
+    @admin.action(description=_("Deactivate the selected members"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        with transaction.atomic():
+            for member in queryset.select_for_update():
+                services.member_set_status(
+                    actor=request.user, member=member, status=Member.Status.INACTIVE
+                )
+        self.message_user(request, _("%(n)s members deactivated.") % {"n": queryset.count()})
+
+    # --- Likely duplicates and merging ---------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(self.duplicates_view),
+                name="members_member_duplicates",
+            ),
+            path(
+                "merge/<int:keep>/<int:drop>/",
+                self.admin_site.admin_view(self.merge_view),
+                name="members_member_merge",
+            ),
+            *super().get_urls(),
+        ]
+
+    def duplicates_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Likely duplicate members"),
+            "opts": self.model._meta,
+            "groups": likely_duplicates(),
+        }
+        return TemplateResponse(request, "admin/members/member/duplicates.html", context)
+
+    def merge_view(self, request, keep, drop):
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        keep_member = get_object_or_404(Member, pk=keep)
+        drop_member = get_object_or_404(Member, pk=drop)
+        if request.method == "POST":
+            try:
+                services.member_merge(actor=request.user, keep=keep_member, drop=drop_member)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(drop)s was merged into %(keep)s.")
+                    % {"drop": drop_member, "keep": keep_member},
+                )
+                return redirect(reverse("admin:members_member_change", args=[keep]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Merge two member records"),
+            "opts": self.model._meta,
+            "keep": keep_member,
+            "drop": drop_member,
+        }
+        return TemplateResponse(request, "admin/members/member/merge.html", context)
+
+
+def likely_duplicates(limit: int = 200) -> list[list[Member]]:
+    """Members sharing an email, or a name and an employer. Three queries in all."""
+    emails = (
+        Member.objects.exclude(email="")
+        .annotate(key=Lower("email"))
+        .values("key")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("key", flat=True)[:limit]
     )
+    pairs = (
+        Member.objects.exclude(employer="")
+        .values("full_name", "employer")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("full_name", "employer")[:limit]
+    )
+    buckets: dict[tuple, list[Member]] = {}
+    for member in Member.objects.annotate(key=Lower("email")).filter(key__in=list(emails)):
+        buckets.setdefault(("email", member.key), []).append(member)
+    pairs = list(pairs)
+    if pairs:
+        from django.db.models import Q
+
+        condition = Q()
+        for name, employer in pairs:
+            condition |= Q(full_name=name, employer=employer)
+        for member in Member.objects.filter(condition):
+            buckets.setdefault(("name", member.full_name, member.employer), []).append(member)
+    return [sorted(group, key=lambda m: m.pk) for group in buckets.values()]
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(admin.ModelAdmin):
+    list_display = ("member", "requested_at", "handled_at", "handled_by")
+    list_filter = (("handled_at", admin.EmptyFieldListFilter),)
+    search_fields = ("member__full_name", "member__phone")
+    readonly_fields = ("member", "reason", "requested_at", "handled_at", "handled_by")
+    list_select_related = ("member", "handled_by")
+    actions = ["close"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Mark as handled"), permissions=["change"])
+    def close(self, request, queryset):
+        for deletion_request in queryset.filter(handled_at__isnull=True):
+            services.deletion_request_close(
+                actor=request.user,
+                request=deletion_request,
+                outcome=deletion_request.outcome or str(_("Handled in admin")),
+            )
+        self.message_user(request, _("Marked as handled."))
+
+    def save_model(self, request, obj, form, change):
+        if obj.outcome and obj.handled_at is None:
+            services.deletion_request_close(actor=request.user, request=obj, outcome=obj.outcome)
+        else:
+            super().save_model(request, obj, form, change)

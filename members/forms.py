@@ -15,6 +15,11 @@ from members.validators import validate_mobile_phone
 class PortalAuthenticationForm(AuthenticationForm):
     """Django's login form; the username field also takes the mobile phone."""
 
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The username or mobile phone, or the password, is not right."),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Username or mobile phone")

@@ -43,5 +43,10 @@ class MemberPolicy(Policy):
     def sees_full_phone(self, user, member: Member) -> bool:
         return is_self(user, member) or can_manage_member(user, member)
 
+    def sees_phones_in_search(self, user) -> bool:
+        """In the talent search every row is a member the user manages, unless the user
+        is staff allowed only to view members: then phones are masked."""
+        return is_admin(user, "members.change_member") or bool(managed_group_ids(user))
+
 
 member_policy = MemberPolicy()

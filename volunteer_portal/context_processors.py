@@ -8,6 +8,7 @@ from volunteer_portal import permissions
 def portal(request):
     """The organisation and the user's roles, evaluated lazily: unused, they cost nothing."""
     from groups.models import Organisation, ServiceGroup
+    from members.permissions import member_policy
 
     context = {
         "organisation": SimpleLazyObject(lambda: Organisation.objects.filter(pk=1).first()),
@@ -17,6 +18,7 @@ def portal(request):
         return context
     return {
         **context,
+        "can_search_talent": SimpleLazyObject(lambda: member_policy.can_search(user)),
         "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
         # The groups a coordinator leads, for the navigation (admins use Django admin).

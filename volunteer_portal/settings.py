@@ -5,6 +5,7 @@ embedded default for trying it out. Production sets ``DATABASE_URL`` (PostgreSQL
 ``SECRET_KEY``, ``ALLOWED_HOSTS`` and leaves ``DEBUG`` off; see README.md.
 """
 
+import tempfile
 from pathlib import Path
 
 import environ
@@ -138,6 +139,10 @@ STORAGES = {
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Django admin's import and export need model permissions, like everything else there.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -191,3 +196,8 @@ LOGGING = {
         },
     },
 }
+
+# Roster imports wait here between preview and confirmation (private, not under MEDIA_ROOT).
+IMPORT_SPOOL_DIR = env.path(
+    "IMPORT_SPOOL_DIR", default=Path(tempfile.gettempdir()) / "volunteer-portal-imports"
+)

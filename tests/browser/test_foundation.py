@@ -21,8 +21,9 @@ def demo(db):
     the demo data on top."""
     from django.apps import apps
 
-    ship_groups = import_module("groups.migrations.0003_five_service_groups").create
-    ship_groups(apps, None)
+    for migration in ("groups.migrations.0003_five_service_groups",
+                      "members.migrations.0003_default_skills"):  # fmt: skip
+        import_module(migration).create(apps, None)
     with override_settings(DEBUG=True):
         call_command("seed_demo", password=PASSWORD, members=60, stdout=io.StringIO())
 

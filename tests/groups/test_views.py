@@ -117,7 +117,7 @@ def test_coordinator_edits_the_mission_and_uploads_an_emblem(client, coordinator
         {
             "mission_zh": "新的使命",
             "mission_en": "A new mission",
-            "emblem": SimpleUploadedFile("e.png", png_bytes(), content_type="image/png"),
+            "emblem_upload": SimpleUploadedFile("e.png", png_bytes(), content_type="image/png"),
         },
     )
     assert response.status_code == 302
@@ -135,24 +135,24 @@ def test_a_file_that_is_not_an_image_is_refused_with_a_message(client, coordinat
         reverse("groups:group-edit", args=["ecommerce"]),
         {
             "mission_zh": "改了",
-            "emblem": SimpleUploadedFile("evil.png", b"<?php echo 1; ?>", "image/png"),
+            "emblem_upload": SimpleUploadedFile("evil.png", b"<?php echo 1; ?>", "image/png"),
         },
     )
     assert response.status_code == 200
-    assert "emblem" in response.context["form"].errors
+    assert "emblem_upload" in response.context["form"].errors
     ecommerce.refresh_from_db()
     assert ecommerce.mission_zh != "改了" and not ecommerce.emblem
 
 
 def test_an_oversized_emblem_is_refused(client, coordinator, ecommerce):
     client.force_login(coordinator)
-    big = png_bytes() + b"\0" * (2 * 1024 * 1024)
+    big = png_bytes() + b"\0" * (8 * 1024 * 1024)
     response = client.post(
         reverse("groups:group-edit", args=["ecommerce"]),
-        {"mission_zh": "x", "emblem": SimpleUploadedFile("big.png", big, "image/png")},
+        {"mission_zh": "x", "emblem_upload": SimpleUploadedFile("big.png", big, "image/png")},
     )
     assert response.status_code == 200
-    assert "2 MB" in str(response.context["form"].errors["emblem"])
+    assert "8 MB" in str(response.context["form"].errors["emblem_upload"])
 
 
 def test_service_refuses_a_coordinator_of_another_group(other_coordinator, ecommerce):

@@ -47,11 +47,14 @@ def test_full_width_digits_are_not_a_phone(db):
         member.full_clean()
 
 
-def test_logout_is_a_post(client, db):
+def test_logout_is_a_post_and_a_get_only_shows_the_button(client, db):
     client.force_login(UserFactory())
-    assert client.get(reverse("logout")).status_code == 405
-    assert client.post(reverse("logout")).status_code == 302
-    assert not client.get("/").wsgi_request.user.is_authenticated
+    page = client.get(reverse("logout"))
+    assert page.status_code == 200
+    assert page.wsgi_request.user.is_authenticated  # a link alone never logs you out
+    response = client.post(reverse("logout"), follow=True)
+    assert not response.wsgi_request.user.is_authenticated
+    assert "您已退出登录" in response.content.decode()
 
 
 def test_password_reset_sends_a_link_that_sets_a_new_password(client, db):

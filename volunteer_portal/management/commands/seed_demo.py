@@ -10,9 +10,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from groups.models import LeaderAssignment, Membership, ServiceGroup
-from members.models import Member, User
+from members.models import (
+    District,
+    Education,
+    Industry,
+    Member,
+    PersonnelCategory,
+    PoliticalStatus,
+    Skill,
+    User,
+)
 
 # Invented names for the leaders of each group: (head, deputy head).
 LEADERS = {
@@ -34,6 +44,19 @@ ACCOUNTS = {
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾蔡潘田董袁于余叶蒋杜苏魏程吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严覃武"  # noqa: E501
 GIVEN = "思雨子涵浩然欣怡梓轩雅静俊杰晓明佳怡文博嘉宁若曦宇航一诺天佑明轩诗琪志强丽华建国秀英海燕春梅立新国华玉兰晨阳家豪紫萱"  # noqa: E501
 
+# Invented employers, marked as demo data so nobody mistakes them for real firms.
+EMPLOYERS = [
+    "演示电商有限公司", "演示数字科技有限公司", "演示会计师事务所", "演示律师事务所",
+    "演示农业合作社", "演示文化传媒有限公司", "演示物流有限公司", "演示食品有限公司",
+    "演示设计工作室", "演示税务师事务所", "演示新媒体工作室", "演示供应链管理有限公司",
+]  # fmt: skip
+JOB_TITLES = ["总经理", "技术总监", "会计", "律师", "主播", "运营经理", "设计师", "讲师", "店长"]
+# Skewed towards the categories the organisation mostly recruits from.
+CATEGORIES = [
+    PersonnelCategory.ENTERPRISE, PersonnelCategory.ENTERPRISE, PersonnelCategory.INTERMEDIARY,
+    PersonnelCategory.FREELANCER, PersonnelCategory.NEW_MEDIA, PersonnelCategory.OTHER,
+]  # fmt: skip
+
 DEMO_PHONE_PREFIX = "198"
 LEADER_PHONE_PREFIX = "197"
 
@@ -43,6 +66,27 @@ def demo_member_name(index: int) -> str:
     first = GIVEN[(index * 7) % len(GIVEN)]
     second = GIVEN[(index * 13 + 5) % len(GIVEN)]
     return f"{surname}{first}{second}"
+
+
+def demo_member(index: int, phone: str) -> Member:
+    """A fictional member whose attributes follow from the index (repeatable runs)."""
+    return Member(
+        full_name=demo_member_name(index),
+        phone=phone,
+        email=f"demo{index + 1}@example.com",
+        gender=(Member.Gender.FEMALE, Member.Gender.MALE)[index % 2],
+        birth_year=1965 + (index * 7) % 38,
+        personnel_category=CATEGORIES[index % len(CATEGORIES)],
+        political_status=PoliticalStatus.values[(index * 3) % len(PoliticalStatus.values)],
+        employer=EMPLOYERS[(index * 5) % len(EMPLOYERS)],
+        job_title=JOB_TITLES[index % len(JOB_TITLES)],
+        industry=Industry.values[(index * 11) % len(Industry.values)],
+        education=Education.values[2 + index % 4],
+        district=District.values[index % len(District.values)],
+        available_weekdays=index % 3 == 0,
+        available_weekends=index % 2 == 0,
+        available_evenings=index % 5 == 0,
+    )
 
 
 class Command(BaseCommand):
@@ -96,10 +140,18 @@ class Command(BaseCommand):
             user.is_active = True
             user.set_password(password)
             user.save()
-            member, _ = Member.objects.update_or_create(
+            member, created = Member.objects.update_or_create(
                 user=user,
                 defaults={"full_name": name, "phone": phone, "email": user.email},
             )
+            if created:
+                profile = demo_member(len(result) + 3, phone)
+                for field in ("gender", "birth_year", "personnel_category", "political_status",
+                              "employer", "job_title", "industry", "education", "district",
+                              "available_weekends"):  # fmt: skip
+                    setattr(member, field, getattr(profile, field))
+                member.save()
+                member.skills.set(Skill.objects.order_by("pk")[len(result) : len(result) + 2])
             result[username] = member
         return result
 
@@ -113,7 +165,7 @@ class Command(BaseCommand):
             ):
                 member, _ = Member.objects.get_or_create(
                     phone=f"{LEADER_PHONE_PREFIX}0000{index}{offset}00",
-                    defaults={"full_name": name},
+                    defaults={"full_name": name, "email": f"leader-{slug}-{offset}@example.com"},
                 )
                 self._term(group, member, role, term_start)
                 self._membership(group, member)
@@ -167,15 +219,20 @@ class Command(BaseCommand):
         phones = [f"{DEMO_PHONE_PREFIX}{index + 1:08d}" for index in range(count)]
         existing = set(Member.objects.filter(phone__in=phones).values_list("phone", flat=True))
         new = [
-            Member(
-                full_name=demo_member_name(index),
-                phone=phone,
-                email=f"demo{index + 1}@example.com",
-            )
-            for index, phone in enumerate(phones)
-            if phone not in existing
+            demo_member(index, phone) for index, phone in enumerate(phones) if phone not in existing
         ]
-        Member.objects.bulk_create(new, batch_size=1000)
+        bulk_create_with_history(new, Member, batch_size=1000)
+        skills = list(Skill.objects.order_by("pk").values_list("pk", flat=True))
+        through = Member.skills.through
+        new_ids = Member.objects.filter(phone__in=[m.phone for m in new]).values_list("pk", "phone")
+        links = []
+        for pk, phone in new_ids if skills else ():
+            index = int(phone[len(DEMO_PHONE_PREFIX) :]) - 1
+            for k in range(1 + index % 3):
+                links.append(
+                    through(member_id=pk, skill_id=skills[(index * 7 + k * 5) % len(skills)])
+                )
+        through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
         ordered = list(LEADERS)
         members = Member.objects.filter(phone__in=phones).only("pk", "phone")
         memberships = []

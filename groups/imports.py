@@ -1,0 +1,225 @@
+"""Importing a roster from CSV or XLSX into a group: read, check, preview, then write.
+
+Reading is tablib's (CSV and XLSX through openpyxl); the row mechanics are
+django-import-export's, driven by the same ``MemberResource`` columns as the export,
+so an exported file re-imports unchanged. The import is all or nothing: one bad row
+and nothing is written, and the report names every bad row, column and reason.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from import_export.results import RowResult
+
+from groups.models import Membership, ServiceGroup
+from groups.permissions import group_policy
+from groups.services import membership_ensure_active
+from members.resources import (
+    COLUMNS,
+    HEADERS,
+    REQUIRED_HEADERS,
+    MemberResource,
+    canonical_header,
+)
+from volunteer_portal.permissions import is_admin
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+HEADER_BY_ATTRIBUTE = {attribute: zh for attribute, zh, _en, _w in COLUMNS}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message is for the user."""
+
+
+@dataclass
+class RowProblem:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    new_names: list[str] = field(default_factory=list)
+    updated_names: list[str] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_table(content: bytes, filename: str) -> tablib.Dataset:
+    """Turn an upload into a dataset with canonical (Chinese) headers."""
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportFileError(_("The file is too large: at most 20 MB."))
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        if not zipfile.is_zipfile(io.BytesIO(content)):
+            raise ImportFileError(_("This is not an Excel (.xlsx) file, whatever its name says."))
+        try:
+            dataset = tablib.Dataset().load(content, format="xlsx")
+        except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a broken file
+            raise ImportFileError(_("This Excel file cannot be read; is it damaged?")) from None
+    elif name.endswith(".csv"):
+        if b"\0" in content[:4096]:
+            raise ImportFileError(_("This is not a CSV text file, whatever its name says."))
+        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GB18030
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportFileError(_("The CSV file's text encoding is not UTF-8 or GB18030."))
+        try:
+            dataset = tablib.Dataset().load(text, format="csv")
+        except Exception:  # noqa: BLE001
+            raise ImportFileError(_("This CSV file cannot be read.")) from None
+    else:
+        raise ImportFileError(_("Upload a .csv or .xlsx file."))
+
+    if not dataset.headers:
+        raise ImportFileError(_("The file is empty."))
+    headers, unknown = [], []
+    for header in dataset.headers:
+        canonical = canonical_header(header)
+        if canonical is None:
+            if str(header or "").strip():
+                unknown.append(str(header))
+            canonical = f"__ignored_{len(headers)}"
+        headers.append(canonical)
+    if unknown:
+        raise ImportFileError(
+            _("Unknown columns: %(columns)s. Use the template's column names.")
+            % {"columns": "、".join(unknown)}
+        )
+    missing = [h for h in REQUIRED_HEADERS if h not in headers]
+    if missing:
+        raise ImportFileError(
+            _("Required columns are missing: %(columns)s.") % {"columns": "、".join(missing)}
+        )
+    # Drop rows that are entirely empty (spreadsheets often end with some).
+    rows = [row for row in dataset if any(str(v or "").strip() for v in row)]
+    clean = tablib.Dataset(headers=headers)
+    for row in rows:
+        clean.append(row)
+    return clean
+
+
+def template_dataset() -> tablib.Dataset:
+    return tablib.Dataset(headers=list(HEADERS))
+
+
+class GroupRosterResource(MemberResource):
+    """Members of one group: each imported row ends as an active member of the group."""
+
+    def __init__(self, *, group: ServiceGroup, actor, reveal_national_id: bool):
+        super().__init__(reveal_national_id=reveal_national_id, actor=actor)
+        self.group = group
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        phones = dataset["手机号"] if "手机号" in dataset.headers else []
+        normalised = [self.fields["phone"].widget.clean(p) for p in phones]
+        seen, self.duplicate_phones = set(), set()
+        for phone in normalised:
+            if phone and phone in seen:
+                self.duplicate_phones.add(phone)
+            seen.add(phone)
+        self.live_memberships = dict(
+            Membership.objects.filter(group=self.group, member__phone__in=seen)
+            .live()
+            .values_list("member_id", "status")
+        )
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if not instance.phone:
+            errors.setdefault("phone", []).append(_("A mobile phone is required."))
+        elif instance.phone in self.duplicate_phones:
+            errors.setdefault("phone", []).append(_("This phone appears twice in the file."))
+        if errors:
+            raise ValidationError(errors)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        skip = super().skip_row(instance, original, row, import_validation_errors)
+        # An unchanged member who is not yet active here still needs the membership.
+        if skip and self.live_memberships.get(instance.pk) != Membership.Status.ACTIVE:
+            return False
+        return skip
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if self.live_memberships.get(instance.pk) != Membership.Status.ACTIVE:
+            membership_ensure_active(actor=self.actor, member=instance, group=self.group)
+            self.live_memberships[instance.pk] = Membership.Status.ACTIVE
+
+
+def _column(attribute: str) -> str:
+    if attribute == NON_FIELD_ERRORS:
+        return ""
+    return HEADER_BY_ATTRIBUTE.get(attribute, attribute)
+
+
+def build_report(result, *, committed: bool) -> ImportReport:
+    report = ImportReport(total=result.total_rows, committed=committed)
+    for row_result in result.rows:
+        name = getattr(row_result, "object_repr", "") or ""
+        if row_result.import_type == RowResult.IMPORT_TYPE_NEW:
+            report.new += 1
+            report.new_names.append(name)
+        elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
+            report.updated += 1
+            report.updated_names.append(name)
+        elif row_result.import_type == RowResult.IMPORT_TYPE_SKIP:
+            report.unchanged += 1
+    for invalid in result.invalid_rows:
+        for attribute, messages in invalid.error_dict.items():
+            for message in messages:
+                report.problems.append(RowProblem(invalid.number + 1, _column(attribute), message))
+    for number, errors in result.row_errors():
+        for error in errors:
+            report.problems.append(RowProblem(number + 1, "", str(error.error)))
+    report.problems.sort(key=lambda p: p.row)
+    return report
+
+
+def roster_import(
+    *, actor, group: ServiceGroup, dataset: tablib.Dataset, dry_run: bool
+) -> ImportReport:
+    """Import rows into the group's roster; with ``dry_run`` only report what would happen.
+
+    Runs in one transaction: if any row is invalid, nothing is written.
+    """
+    if actor is not None and not group_policy.can_change(actor, group):
+        raise PermissionDenied
+    resource = GroupRosterResource(
+        group=group,
+        actor=actor,
+        # Admins' exports carry full identity numbers; everyone else's are masked.
+        reveal_national_id=actor is None or is_admin(actor, "members.change_member"),
+    )
+    result = resource.import_data(
+        dataset,
+        dry_run=dry_run,
+        use_transactions=True,
+        rollback_on_validation_errors=True,
+        raise_errors=False,
+    )
+    committed = not dry_run and not result.has_errors() and not result.has_validation_errors()
+    return build_report(result, committed=committed)

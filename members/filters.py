@@ -1,0 +1,93 @@
+"""Searching the talent database: one filter set for the group roster and the talent search."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from members.models import (
+    District,
+    Industry,
+    Member,
+    PersonnelCategory,
+    PoliticalStatus,
+    Skill,
+)
+
+
+def _skills_matching(q):
+    return Member.skills.through.objects.filter(q).values("member_id")
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, phone, employer or skill"), "type": "search"}
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Member.Status.choices, empty_label=_("Any status")
+    )
+    personnel_category = django_filters.ChoiceFilter(
+        label=_("Category"), choices=PersonnelCategory.choices, empty_label=_("Any category")
+    )
+    political_status = django_filters.ChoiceFilter(
+        label=_("Political status"),
+        choices=PoliticalStatus.choices,
+        empty_label=_("Any political status"),
+    )
+    skill = django_filters.ModelChoiceFilter(
+        label=_("Skill"),
+        queryset=Skill.objects.order_by("name"),
+        method="with_skill",
+        empty_label=_("Any skill"),
+    )
+    district = django_filters.ChoiceFilter(
+        label=_("District"), choices=District.choices, empty_label=_("Any district")
+    )
+    industry = django_filters.ChoiceFilter(
+        label=_("Industry"), choices=Industry.choices, empty_label=_("Any industry")
+    )
+    o = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(
+            ("full_name", "name"),
+            ("employer", "employer"),
+            ("personnel_category", "category"),
+            ("district", "district"),
+            ("created_at", "created"),
+        ),
+        field_labels={
+            "full_name": _("Name"),
+            "employer": _("Employer"),
+            "personnel_category": _("Category"),
+            "district": _("District"),
+            "created_at": _("Date added"),
+        },
+    )
+
+    class Meta:
+        model = Member
+        fields = ["q", "status", "personnel_category", "political_status", "skill", "district",
+                  "industry"]  # fmt: skip
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        digits = value.replace(" ", "")
+        condition = (
+            Q(full_name__icontains=value)
+            | Q(employer__icontains=value)
+            | Q(job_title__icontains=value)
+            | Q(pk__in=_skills_matching(Q(skill__name__icontains=value)))
+            | Q(pk__in=_skills_matching(Q(skill__name_en__icontains=value)))
+        )
+        if digits.isdigit():
+            condition |= Q(phone__contains=digits)
+        return queryset.filter(condition)
+
+    def with_skill(self, queryset, name, skill):
+        return queryset.filter(pk__in=_skills_matching(Q(skill=skill)))

@@ -1,0 +1,284 @@
+"""The talent database as a spreadsheet: one column layout for export, import and admin.
+
+Headers are Chinese (the coordinators' language) and do not change with the interface
+language, so a file exported from an English screen imports in a Chinese one; imports
+also accept the English headers. Choice columns hold their Chinese labels and accept
+labels in either language or the internal codes.
+
+Cells that a spreadsheet would run as a formula (starting with = + - @, a tab or a
+carriage return) are exported with a leading apostrophe, which is removed again on
+import, so an exported file re-imports unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
+
+from members.models import (
+    District,
+    Education,
+    Industry,
+    Member,
+    PersonnelCategory,
+    PoliticalStatus,
+    Skill,
+)
+from members.validators import mask_middle
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value):
+    if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
+        return value[1:]
+    return value
+
+
+def normalise_phone(value) -> str:
+    text = re.sub(r"[\s\-()]", "", str(value or ""))
+    if text.endswith(".0"):  # a spreadsheet that stored the phone as a number
+        text = text[:-2]
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text
+
+
+class TextWidget(widgets.CharWidget):
+    def clean(self, value, row=None, **kwargs):
+        value = unescape_formula(value)
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    def render(self, value, obj=None, **kwargs):
+        return escape_formula("" if value is None else str(value))
+
+
+class PhoneWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        return normalise_phone(super().clean(value, row, **kwargs))
+
+
+class NationalIdWidget(TextWidget):
+    """Exported masked unless the exporter may see it; a masked value means "unchanged"."""
+
+    def __init__(self, *, reveal: bool, **kwargs):
+        super().__init__(**kwargs)
+        self.reveal = reveal
+
+    def clean(self, value, row=None, **kwargs):
+        value = super().clean(value, row, **kwargs).upper()
+        return KEEP_VALUE if "*" in value else value
+
+    def render(self, value, obj=None, **kwargs):
+        if not value:
+            return ""
+        return value if self.reveal else mask_middle(value, 3, 4)
+
+
+class KeepValue:
+    """Marker: keep what the record has (a masked cell)."""
+
+
+KEEP_VALUE = KeepValue()
+
+
+class ChoiceWidget(widgets.Widget):
+    """Chinese labels out; codes or labels in either language back in."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.lookup = {}
+        for code, label in choices.choices:
+            self.lookup[code.lower()] = code
+            with translation.override("en"):
+                self.lookup[str(label).lower()] = code
+            with translation.override("zh-hans"):
+                self.lookup[str(label).lower()] = code
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(unescape_formula(value) or "").strip()
+        if not text:
+            return ""
+        try:
+            return self.lookup[text.lower()]
+        except KeyError:
+            with translation.override("zh-hans"):
+                allowed = "、".join(str(label) for _, label in self.choices.choices)
+            raise ValueError(f"“{text}” ∉ {allowed}") from None
+
+    def render(self, value, obj=None, **kwargs):
+        if not value:
+            return ""
+        with translation.override("zh-hans"):
+            return str(self.choices(value).label)
+
+
+class YesNoWidget(widgets.Widget):
+    TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+    FALSE = {"", "否", "无", "n", "no", "false", "0"}
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(f"“{value}”: 是 / 否")
+
+    def render(self, value, obj=None, **kwargs):
+        return "是" if value else ""
+
+
+class SkillsWidget(widgets.ManyToManyWidget):
+    SEPARATORS = re.compile(r"[,，、;；/]")
+
+    def __init__(self, **kwargs):
+        super().__init__(Skill, field="name", separator="、", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        names = [n.strip() for n in self.SEPARATORS.split(str(value or "")) if n.strip()]
+        if not names:
+            return Skill.objects.none()
+        found = {s.name: s for s in Skill.objects.filter(name__in=names)}
+        found.update({s.name_en: s for s in Skill.objects.filter(name_en__in=names)})
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise ValueError("未知的专长 / unknown skills: " + "、".join(unknown))
+        return [found[n] for n in names]
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return "、".join(sorted(skill.name for skill in value.all()))
+
+
+class DateWidget(widgets.DateWidget):
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(unescape_formula(value) or None, row, **kwargs)
+
+
+class YearWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        if value in ("", None):
+            return None
+        try:
+            return int(float(str(value).strip()))
+        except ValueError:
+            raise ValueError(f"“{value}”: 1990") from None
+
+
+# (attribute, Chinese header, English header, widget factory)
+COLUMNS = [
+    ("full_name", "姓名", "Full name", TextWidget),
+    ("phone", "手机号", "Mobile phone", PhoneWidget),
+    ("gender", "性别", "Gender", lambda: ChoiceWidget(Member.Gender)),
+    ("birth_year", "出生年份", "Year of birth", YearWidget),
+    ("birth_date", "出生日期", "Date of birth", DateWidget),
+    ("email", "电子邮箱", "Email", TextWidget),
+    ("national_id", "身份证号", "Identity number", None),
+    ("personnel_category", "人员类别", "Personnel category",
+     lambda: ChoiceWidget(PersonnelCategory)),
+    ("political_status", "政治面貌", "Political status", lambda: ChoiceWidget(PoliticalStatus)),
+    ("employer", "工作单位", "Employer", TextWidget),
+    ("job_title", "职务", "Job title", TextWidget),
+    ("industry", "所属行业", "Industry", lambda: ChoiceWidget(Industry)),
+    ("skills", "专长技能", "Skills", SkillsWidget),
+    ("qualifications", "职业资格", "Professional qualifications", TextWidget),
+    ("education", "学历", "Education", lambda: ChoiceWidget(Education)),
+    ("district", "服务区域", "District", lambda: ChoiceWidget(District)),
+    ("available_weekdays", "工作日可参加", "Available on weekdays", YesNoWidget),
+    ("available_weekends", "周末可参加", "Available at weekends", YesNoWidget),
+    ("available_evenings", "晚上可参加", "Available in the evenings", YesNoWidget),
+    ("bio", "个人简介", "Short bio", TextWidget),
+]  # fmt: skip
+HEADERS = [zh for _, zh, _, _ in COLUMNS]
+HEADER_ALIASES = {
+    **{zh: zh for _, zh, _, _ in COLUMNS},
+    **{en.lower(): zh for _, zh, en, _ in COLUMNS},
+    **{attribute: zh for attribute, zh, _, _ in COLUMNS},
+}
+REQUIRED_HEADERS = ("姓名", "手机号")
+
+
+def canonical_header(header) -> str | None:
+    text = str(header or "").strip().lstrip("\ufeff")
+    return HEADER_ALIASES.get(text) or HEADER_ALIASES.get(text.lower())
+
+
+class MemberResource(resources.ModelResource):
+    """Members by mobile phone: a known phone updates that member, a new one creates."""
+
+    def __init__(self, *, reveal_national_id: bool = False, actor=None):
+        self.reveal_national_id = reveal_national_id
+        self.actor = actor
+        super().__init__()
+        for attribute, header, _en, factory in COLUMNS:
+            widget = (
+                NationalIdWidget(reveal=reveal_national_id)
+                if attribute == "national_id"
+                else factory()
+            )
+            self.fields[attribute] = fields.Field(
+                attribute=attribute, column_name=header, widget=widget, saves_null_values=False
+            )
+
+    class Meta:
+        model = Member
+        fields = [attribute for attribute, *_ in COLUMNS]
+        import_id_fields = ["phone"]
+        instance_loader_class = CachedInstanceLoader
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+        skip_html_diff = True
+        chunk_size = 1000
+
+    def get_queryset(self):
+        return Member.objects.prefetch_related("skills")
+
+    def get_export_headers(self, selected_fields=None):
+        return list(HEADERS)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.attribute == "national_id":
+            value = field.clean(row, **kwargs) if field.column_name in row else KEEP_VALUE
+            if value is KEEP_VALUE or value == (instance.national_id or ""):
+                return
+            if not self.reveal_national_id:
+                raise ValueError(_("Only administrators may import identity numbers."))
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.birth_date and not instance.birth_year:
+            instance.birth_year = instance.birth_date.year
+        instance._history_user = (
+            self.actor if getattr(self.actor, "is_authenticated", False) else None
+        )
+        instance._change_reason = "import"
+
+    def export_field(self, field, instance, **kwargs):
+        """Every exported cell, also in Django admin's export, is escaped against formulas."""
+        return escape_formula(super().export_field(field, instance, **kwargs))
+
+    def export_row(self, member) -> list:
+        return self.export_resource(member)

@@ -1,0 +1,325 @@
+"""Pages about people: sign-up, the volunteer's own page, member records, talent search."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, FormView, ListView
+
+from members import selectors, services
+from members.filters import MemberFilter
+from members.forms import DeletionRequestForm, MemberProfileForm, SignupForm
+from members.models import Member
+from members.permissions import member_policy
+from volunteer_portal.permissions import PolicyMixin
+
+ROWS_PER_PAGE = 50
+
+
+class SignupView(FormView):
+    template_name = "members/signup.html"
+    form_class = SignupForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("members:me")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            member = services.member_register(
+                full_name=form.cleaned_data["full_name"],
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        login(self.request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            self.request,
+            _("Welcome! Complete your profile, then apply to the service groups you like."),
+        )
+        return redirect("members:me-edit")
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST; a GET (an old link) shows a button instead of an error."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request, *args, **kwargs):
+        return render(request, "registration/logout_confirm.html")
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, _("You have logged out."))
+        return response
+
+
+def _memberships_prefetch():
+    from django.apps import apps
+
+    Membership = apps.get_model("groups", "Membership")
+    return Prefetch(
+        "memberships",
+        queryset=Membership.objects.select_related("group").order_by("-created_at"),
+    )
+
+
+class MeView(LoginRequiredMixin, View):
+    """The volunteer's own page: profile, groups and applications, data and privacy."""
+
+    def get(self, request):
+        member = (
+            Member.objects.filter(user=request.user)
+            .prefetch_related("skills", _memberships_prefetch())
+            .first()
+        )
+        if member is None:
+            return redirect("members:me-edit")
+        return render(
+            request,
+            "members/me.html",
+            {
+                "member": member,
+                "open_deletion_request": member.deletion_requests.filter(
+                    handled_at__isnull=True
+                ).first(),
+                "deletion_form": DeletionRequestForm(),
+            },
+        )
+
+
+class ProfileFormMixin:
+    """Shared by the volunteer's own edit page and the coordinator's edit page."""
+
+    template_name = "members/member_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["show_national_id"] = self.object is None or member_policy.sees_full_national_id(
+            self.request.user, self.object
+        )
+        if self.object is not None:
+            kwargs["instance"] = self.object
+        return kwargs
+
+    def photo_change(self, form):
+        if form.processed_photo is not None:
+            return form.processed_photo
+        if form.cleaned_data.get("remove_photo"):
+            return None
+        return services.KEEP
+
+
+class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
+    form_class = MemberProfileForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = Member.objects.filter(user=request.user).first()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.object is None:
+            user = self.request.user
+            return {"full_name": user.get_full_name() or user.get_username(), "email": user.email}
+        return {}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(member=self.object, own=True, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            if self.object is None:
+                member = services.member_create_own(
+                    actor=self.request.user,
+                    fields=form.profile_data(),
+                    skills=form.cleaned_data["skills"],
+                    photo=form.processed_photo,
+                )
+            else:
+                member = services.member_update(
+                    actor=self.request.user,
+                    member=self.object,
+                    fields=form.profile_data(),
+                    skills=form.cleaned_data["skills"],
+                    photo=self.photo_change(form),
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your profile was saved."))
+        return redirect("members:me") if member else redirect("home")
+
+
+@require_POST
+def me_request_deletion(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={reverse('members:me')}")
+    member = get_object_or_404(Member, user=request.user)
+    form = DeletionRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.member_request_deletion(
+                actor=request.user, member=member, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your request was sent to the administrators. They will contact you "
+                    "and delete your data unless the law requires us to keep a record."
+                ),
+            )
+    return redirect("members:me")
+
+
+def me_data(request):
+    """Download everything the portal holds about me, as JSON (PIPL)."""
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={reverse('members:me-data')}")
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        messages.info(request, _("There is no member record for your account yet."))
+        return redirect("members:me-edit")
+    payload = {
+        "exported_at": timezone.now().isoformat(),
+        **selectors.member_personal_data(member),
+    }
+    response = HttpResponse(
+        json.dumps(payload, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-volunteer-data.json"'
+    return response
+
+
+class MemberDetailView(PolicyMixin, DetailView):
+    policy = member_policy
+    action = "view"
+    template_name = "members/member_detail.html"
+    context_object_name = "member"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("skills", _memberships_prefetch())
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.object.user_id == request.user.pk:
+            return redirect("members:me")
+        context = self.get_context_data(object=self.object)
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        user, member = self.request.user, self.object
+        context = super().get_context_data(**kwargs)
+        context.update(
+            can_change=member_policy.can_change(user, member),
+            can_deactivate=member_policy.can_deactivate(user, member),
+            sees_full_national_id=member_policy.sees_full_national_id(user, member),
+            audit_trail=(
+                selectors.member_audit_trail(
+                    member, reveal_national_id=member_policy.sees_full_national_id(user, member)
+                )
+                if member_policy.can_view_history(user, member)
+                else None
+            ),
+        )
+        return context
+
+
+class MemberEditView(PolicyMixin, ProfileFormMixin, FormView):
+    policy = member_policy
+    action = "change"
+    form_class = MemberProfileForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = get_object_or_404(member_policy.visible(request.user), pk=kwargs["pk"])
+            if not member_policy.can_change(request.user, self.object):
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(member=self.object, own=False, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            member = services.member_update(
+                actor=self.request.user,
+                member=self.object,
+                fields=form.profile_data(),
+                skills=form.cleaned_data["skills"],
+                photo=self.photo_change(form),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The member record was saved."))
+        return redirect("members:member-detail", pk=member.pk)
+
+
+@require_POST
+def member_set_status(request, pk):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('login')}?next={reverse('members:member-detail', args=[pk])}")
+    member = get_object_or_404(member_policy.visible(request.user), pk=pk)
+    status = request.POST.get("status")
+    if status not in Member.Status.values:
+        messages.error(request, _("Unknown status."))
+        return redirect("members:member-detail", pk=pk)
+    services.member_set_status(actor=request.user, member=member, status=status)
+    if status == Member.Status.INACTIVE:
+        messages.success(request, _("The member was marked inactive."))
+    else:
+        messages.success(request, _("The member is active again."))
+    return redirect("members:member-detail", pk=pk)
+
+
+class TalentSearchView(PolicyMixin, ListView):
+    """Who knows tax law in Longhai? Admins search everyone, coordinators their groups."""
+
+    policy = member_policy
+    template_name = "members/talent_search.html"
+    paginate_by = ROWS_PER_PAGE
+    context_object_name = "members"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not member_policy.can_search(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        base = member_policy.visible(self.request.user)
+        self.filterset = MemberFilter(self.request.GET or None, queryset=base)
+        queryset = self.filterset.qs if self.filterset.is_bound else base
+        if not self.request.GET.get("o"):
+            queryset = queryset.order_by("full_name", "pk")
+        return queryset.prefetch_related("skills")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filterset=self.filterset,
+            category_counts=selectors.category_counts(self.object_list),
+            query_string=query.urlencode(),
+            reveal_phones=member_policy.sees_phones_in_search(self.request.user),
+        )
+        return context
