@@ -72,8 +72,8 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Deactivate the selected members"), permissions=["change"])
     def deactivate(self, request, queryset):
-        with transaction.atomic():
-            for member in queryset.select_for_update():
+        with transaction.atomic():  # all or none; the service locks each row
+            for member in queryset:
                 services.member_set_status(
                     actor=request.user, member=member, status=Member.Status.INACTIVE
                 )

@@ -147,6 +147,7 @@ class MemberProfileForm(forms.ModelForm):
         if not show_national_id:
             del self.fields["national_id"]
         self.fields["skills"].queryset = Skill.objects.order_by("name")
+        self.fields["skills"].label = ""  # the fieldset's legend says it
         if not (self.instance and self.instance.photo):
             del self.fields["remove_photo"]
         self.helper = FormHelper()
@@ -199,11 +200,27 @@ class MemberProfileForm(forms.ModelForm):
         )
         self.helper.add_input(Submit("submit", submit_label or _("Save")))
 
+    def _taken(self, field: str, value: str) -> bool:
+        others = Member.objects.filter(**{field: value})
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        return bool(value) and others.exists()
+
     def clean_phone(self):
-        return normalise_phone(self.cleaned_data.get("phone", ""))
+        phone = normalise_phone(self.cleaned_data.get("phone", ""))
+        if self._taken("phone", phone):
+            raise forms.ValidationError(
+                _("Another member already has this mobile phone."), code="phone_taken"
+            )
+        return phone
 
     def clean_national_id(self):
-        return (self.cleaned_data.get("national_id") or "").strip().upper()
+        national_id = (self.cleaned_data.get("national_id") or "").strip().upper()
+        if self._taken("national_id", national_id):
+            raise forms.ValidationError(
+                _("Another member already has this identity number."), code="id_taken"
+            )
+        return national_id
 
     def clean_photo_upload(self):
         upload = self.cleaned_data.get("photo_upload")

@@ -21,6 +21,12 @@ class MemberPolicy(Policy):
             return managed | Member.objects.filter(user=user)
         return Member.objects.none()
 
+    def searchable(self, user):
+        """The talent search's scope: everyone for admins, else the coordinator's groups."""
+        if is_admin(user, "members.view_member"):
+            return Member.objects.all()
+        return members_managed_by(user)
+
     def can_view(self, user, member: Member) -> bool:
         return is_self(user, member) or can_manage_member(user, member)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -118,9 +119,10 @@ class ChoiceWidget(widgets.Widget):
         try:
             return self.lookup[text.lower()]
         except KeyError:
-            with translation.override("zh-hans"):
-                allowed = "、".join(str(label) for _, label in self.choices.choices)
-            raise ValueError(f"“{text}” ∉ {allowed}") from None
+            allowed = "、".join(str(label) for _code, label in self.choices.choices)
+            raise ValueError(
+                _("“%(value)s” is not one of: %(allowed)s.") % {"value": text, "allowed": allowed}
+            ) from None
 
     def render(self, value, obj=None, **kwargs):
         if not value:
@@ -139,7 +141,7 @@ class YesNoWidget(widgets.Widget):
             return True
         if text in self.FALSE:
             return False
-        raise ValueError(f"“{value}”: 是 / 否")
+        raise ValueError(_("“%(value)s”: write 是 (yes) or leave empty.") % {"value": value})
 
     def render(self, value, obj=None, **kwargs):
         return "是" if value else ""
@@ -159,7 +161,10 @@ class SkillsWidget(widgets.ManyToManyWidget):
         found.update({s.name_en: s for s in Skill.objects.filter(name_en__in=names)})
         unknown = [n for n in names if n not in found]
         if unknown:
-            raise ValueError("未知的专长 / unknown skills: " + "、".join(unknown))
+            raise ValueError(
+                _("Unknown skills: %(names)s. An administrator can add them to the list.")
+                % {"names": "、".join(unknown)}
+            )
         return [found[n] for n in names]
 
     def render(self, value, obj=None, **kwargs):
@@ -183,7 +188,7 @@ class YearWidget(widgets.IntegerWidget):
         try:
             return int(float(str(value).strip()))
         except ValueError:
-            raise ValueError(f"“{value}”: 1990") from None
+            raise ValueError(_("“%(value)s” is not a year.") % {"value": value}) from None
 
 
 # (attribute, Chinese header, English header, widget factory)
@@ -267,6 +272,22 @@ class MemberResource(resources.ModelResource):
             if not self.reveal_national_id:
                 raise ValueError(_("Only administrators may import identity numbers."))
         super().import_field(field, instance, row, is_m2m, **kwargs)
+
+    def import_instance(self, instance, row, **kwargs):
+        """Also check the skills column now: import-export only reads it when saving."""
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        field = self.fields["skills"]
+        if field.column_name in row:
+            try:
+                field.clean(row)
+            except ValueError as error:
+                errors["skills"] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.birth_date and not instance.birth_year:

@@ -107,16 +107,16 @@ def _entries(history, model, what, skill_names=None, masked=()) -> list[AuditEnt
         if previous is not None:
             delta = record.diff_against(previous)
             for change in delta.changes:
+                old, new = change.old, change.new
                 if change.field in masked:
-                    change.old = mask_middle(change.old or "", 3, 4)
-                    change.new = mask_middle(change.new or "", 3, 4)
+                    old, new = mask_middle(old or "", 3, 4), mask_middle(new or "", 3, 4)
                 try:
                     label = str(model._meta.get_field(change.field).verbose_name)
                 except Exception:  # noqa: BLE001
                     label = change.field
                 changes.append(
-                    (label, _display(model, change.field, change.old, skill_names),
-                     _display(model, change.field, change.new, skill_names))
+                    (label, _display(model, change.field, old, skill_names),
+                     _display(model, change.field, new, skill_names))
                 )  # fmt: skip
         entries.append(
             AuditEntry(

@@ -305,7 +305,7 @@ class TalentSearchView(PolicyMixin, ListView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        base = member_policy.visible(self.request.user)
+        base = member_policy.searchable(self.request.user)
         self.filterset = MemberFilter(self.request.GET or None, queryset=base)
         queryset = self.filterset.qs if self.filterset.is_bound else base
         if not self.request.GET.get("o"):

@@ -1,0 +1,271 @@
+"""Roster export (CSV, XLSX) and import (preview, all or nothing, round trip)."""
+
+import csv
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from groups.models import Membership
+from members.models import Member, Skill
+from members.resources import HEADERS
+from tests.factories import MemberFactory, MembershipFactory
+
+VALID_ID = "11010519491231002X"
+
+
+@pytest.fixture
+def roster_members(ecommerce):
+    tax = Skill.objects.get(name="税法")
+    accountant = Skill.objects.get(name="会计")
+    first = MemberFactory(
+        full_name="王会计",
+        phone="13800000001",
+        national_id=VALID_ID,
+        personnel_category="intermediary",
+        political_status="cpc",
+        district="longhai",
+        employer='=HYPERLINK("http://evil")',
+        bio="-都写上了",
+        birth_year=1980,
+        available_weekends=True,
+    )
+    first.skills.add(tax, accountant)
+    second = MemberFactory(full_name="李主播", phone="13800000002", personnel_category="new_media")
+    for member in (first, second):
+        MembershipFactory(member=member, group=ecommerce)
+    return first, second
+
+
+def export(client, fmt="csv", query=""):
+    response = client.get(reverse("groups:roster-export", args=["ecommerce", fmt]) + query)
+    assert response.status_code == 200
+    return response, b"".join(response.streaming_content)
+
+
+def csv_rows(content: bytes) -> list[list[str]]:
+    assert content.startswith("\ufeff".encode())  # so Excel reads Chinese correctly
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_csv_export_has_the_columns_a_bom_and_escaped_formulas(client, coordinator, roster_members):
+    client.force_login(coordinator)
+    response, content = export(client)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    rows = csv_rows(content)
+    assert rows[0] == HEADERS
+    record = dict(zip(rows[0], rows[2], strict=True))  # ordered by name: 李主播, 王会计
+    assert record["姓名"] == "王会计" and record["手机号"] == "13800000001"
+    assert record["工作单位"] == '\'=HYPERLINK("http://evil")'  # not a live formula
+    assert record["个人简介"] == "'-都写上了"
+    assert record["人员类别"] == "中介组织和社会组织从业人员"
+    assert record["专长技能"] == "会计、税法"
+    assert record["周末可参加"] == "是"
+
+
+def test_a_coordinator_exports_identity_numbers_masked_and_an_admin_in_full(
+    client, coordinator, admin_user, roster_members
+):
+    client.force_login(coordinator)
+    content = export(client)[1].decode("utf-8-sig")
+    assert "110***********002X" in content and VALID_ID not in content
+    client.force_login(admin_user)
+    assert VALID_ID in export(client)[1].decode("utf-8-sig")
+
+
+def test_export_takes_the_rosters_filters(client, coordinator, roster_members):
+    client.force_login(coordinator)
+    rows = csv_rows(export(client, query="?personnel_category=new_media")[1])
+    assert [row[0] for row in rows[1:]] == ["李主播"]
+
+
+def test_xlsx_export_opens_in_a_spreadsheet(client, coordinator, roster_members):
+    client.force_login(coordinator)
+    response, content = export(client, "xlsx")
+    sheet = load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.values)
+    assert list(rows[0]) == HEADERS
+    assert {rows[1][0], rows[2][0]} == {"王会计", "李主播"}
+
+
+def upload(client, content: bytes, name: str):
+    return client.post(
+        reverse("groups:roster-import", args=["ecommerce"]),
+        {"file": SimpleUploadedFile(name, content)},
+    )
+
+
+def confirm(client, preview):
+    return client.post(
+        reverse("groups:roster-import-confirm", args=["ecommerce"]),
+        {"token": preview.context["token"]},
+        follow=True,
+    )
+
+
+def table(rows, headers=("姓名", "手机号", "人员类别", "专长技能")) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def test_import_previews_then_creates_and_updates_on_confirmation(
+    client, coordinator, roster_members, ecommerce
+):
+    client.force_login(coordinator)
+    content = table(
+        [
+            ["新成员", "13900000001", "自由职业人员", "税法，会计"],
+            ["王会计", "13800000001", "Staff of an intermediary or social organisation", "审计"],
+        ]
+    )
+    preview = upload(client, content, "roster.csv")
+    report = preview.context["report"]
+    assert (report.new, report.updated, report.problems) == (1, 1, [])
+    assert not Member.objects.filter(phone="13900000001").exists()  # a preview writes nothing
+
+    done = confirm(client, preview)
+    assert "新增 1 人" in done.content.decode()
+    new = Member.objects.get(phone="13900000001")
+    assert new.personnel_category == "freelancer"
+    assert sorted(s.name for s in new.skills.all()) == ["会计", "税法"]
+    assert new.memberships.get(group=ecommerce).status == "active"
+    assert [s.name for s in Member.objects.get(phone="13800000001").skills.all()] == ["审计"]
+    assert new.history.first().history_change_reason == "import"
+
+
+def test_one_bad_row_and_nothing_is_imported(client, coordinator, roster_members, ecommerce):
+    client.force_login(coordinator)
+    content = table(
+        [
+            ["好成员", "13900000001", "自由职业人员", "税法"],
+            ["坏手机", "12345", "自由职业人员", ""],
+            ["坏类别", "13900000003", "外星人", "不存在的技能"],
+            ["重复", "13900000001", "", ""],
+        ]
+    )
+    preview = upload(client, content, "roster.csv")
+    report = preview.context["report"]
+    problems = {(p.row, p.column) for p in report.problems}
+    assert {(3, "手机号"), (4, "人员类别"), (4, "专长技能"), (5, "手机号")} <= problems
+    assert preview.context["token"] is None  # no way to confirm
+    html = preview.content.decode()
+    assert "不会导入任何数据" in html and "外星人" in html
+    assert not Member.objects.filter(phone__startswith="139").exists()
+
+
+def test_the_service_itself_rolls_everything_back_on_one_bad_row(coordinator, ecommerce):
+    import tablib
+
+    from groups.imports import roster_import
+
+    dataset = tablib.Dataset(headers=["姓名", "手机号"])
+    dataset.append(["甲", "13900000001"])
+    dataset.append(["", "13900000002"])  # a name is required
+    report = roster_import(actor=coordinator, group=ecommerce, dataset=dataset, dry_run=False)
+    assert not report.committed and report.problems[0].row == 3
+    assert not Member.objects.filter(phone__startswith="139").exists()
+    assert not Membership.objects.filter(group=ecommerce).exists()
+
+
+def test_an_exported_roster_reimports_with_no_changes(
+    client, coordinator, admin_user, roster_members
+):
+    for user in (coordinator, admin_user):  # masked and unmasked identity numbers
+        client.force_login(user)
+        for fmt in ("csv", "xlsx"):
+            content = export(client, fmt)[1]
+            report = upload(client, content, f"roster.{fmt}").context["report"]
+            assert (report.new, report.updated, report.unchanged) == (0, 0, 2), report.problems
+    first = Member.objects.get(phone="13800000001")
+    assert first.national_id == VALID_ID
+    assert first.employer == '=HYPERLINK("http://evil")'
+
+
+def a_zip_that_is_not_a_workbook() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    return buffer.getvalue()
+
+
+def test_files_that_are_not_what_they_claim_are_refused(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    cases = [
+        (a_zip_that_is_not_a_workbook(), "roster.xlsx", "无法读取"),
+        (b"plain text", "roster.xlsx", "不是 Excel"),
+        (b"\x00\x01\x02binary", "roster.csv", "不是 CSV"),
+        (b"name,phone\n", "roster.pdf", ".csv 或 .xlsx"),
+        (table([], headers=("姓名", "电话号码")), "roster.csv", "电话号码"),
+        (table([], headers=("姓名",)), "roster.csv", "缺少必填列"),
+        ("姓名,手机号\n测试,13900000001\n".encode("utf-16"), "roster.csv", "不是 CSV"),
+        (b"\xff\xfe\xff,\xff\n", "roster.csv", "编码"),
+    ]
+    for content, name, message in cases:
+        response = upload(client, content, name)
+        assert response.status_code == 200
+        assert message in str(response.context["form"].errors["file"]), name
+
+
+def test_excel_style_gb18030_csv_is_read(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    content = "姓名,手机号\n国标编码,13900000001\n".encode("gb18030")
+    report = upload(client, content, "roster.csv").context["report"]
+    assert report.new == 1 and report.new_names == ["国标编码"]
+
+
+def test_english_headers_and_phones_written_as_numbers_are_accepted(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    content = b"Full name,Mobile phone,District\nTest,13900000001.0,Longhai District\n"
+    report = upload(client, content, "roster.csv").context["report"]
+    assert report.ok and report.new == 1
+
+
+def test_a_coordinator_cannot_import_identity_numbers(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    content = table([["甲", "13900000001", VALID_ID]], headers=("姓名", "手机号", "身份证号"))
+    report = upload(client, content, "roster.csv").context["report"]
+    assert [(p.row, p.column) for p in report.problems] == [(2, "身份证号")]
+
+
+def test_an_expired_or_foreign_token_imports_nothing(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("groups:roster-import-confirm", args=["ecommerce"]),
+        {"token": "../../etc/passwd"},
+        follow=True,
+    )
+    assert "已过期" in response.content.decode()
+
+
+def test_the_template_has_the_roster_columns(client, db):
+    response = client.get(reverse("groups:roster-import-template", args=["ecommerce", "csv"]))
+    assert csv_rows(response.content) == [HEADERS]
+    response = client.get(reverse("groups:roster-import-template", args=["ecommerce", "xlsx"]))
+    assert list(next(load_workbook(io.BytesIO(response.content)).active.values)) == HEADERS
+
+
+def test_the_import_command_shares_the_checks_and_the_report(tmp_path, ecommerce, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(table([["命令行", "13900000009", "自由职业人员", "税法"]]))
+    call_command("import_members", "ecommerce", str(good), "--dry-run")
+    assert "1 new" in capsys.readouterr().out
+    assert not Member.objects.filter(phone="13900000009").exists()
+    call_command("import_members", "ecommerce", str(good))
+    assert Member.objects.get(phone="13900000009").memberships.get().group == ecommerce
+
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(table([["坏", "123", "", ""]]))
+    with pytest.raises(CommandError, match="Nothing was imported"):
+        call_command("import_members", "ecommerce", str(bad))
+    assert "row 2 [手机号]" in capsys.readouterr().err
+    with pytest.raises(CommandError, match="No service group"):
+        call_command("import_members", "nope", str(good))
