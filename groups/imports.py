@@ -13,13 +13,15 @@ import zipfile
 from dataclasses import dataclass, field
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from groups.models import Membership, ServiceGroup
 from groups.permissions import group_policy
-from groups.services import membership_ensure_active
+from members.models import Member
 from members.resources import (
     COLUMNS,
     HEADERS,
@@ -123,51 +125,62 @@ def template_dataset() -> tablib.Dataset:
 
 
 class GroupRosterResource(MemberResource):
-    """Members of one group: each imported row ends as an active member of the group."""
+    """Members of one group: each imported row ends as an active member of the group.
+
+    Memberships are written in bulk after the members (the same rule as
+    ``services.membership_ensure_active``: a pending application is approved, anyone
+    else gets a new active membership).
+    """
 
     def __init__(self, *, group: ServiceGroup, actor, reveal_national_id: bool):
         super().__init__(reveal_national_id=reveal_national_id, actor=actor)
         self.group = group
+        self.live_memberships: dict[int, Membership] = {}
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        phones = dataset["手机号"] if "手机号" in dataset.headers else []
-        normalised = [self.fields["phone"].widget.clean(p) for p in phones]
-        seen, self.duplicate_phones = set(), set()
-        for phone in normalised:
-            if phone and phone in seen:
-                self.duplicate_phones.add(phone)
-            seen.add(phone)
-        self.live_memberships = dict(
-            Membership.objects.filter(group=self.group, member__phone__in=seen)
-            .live()
-            .values_list("member_id", "status")
-        )
+        phones = {self.fields["phone"].widget.clean(p) for p in dataset["手机号"]}
+        self.live_memberships = {
+            m.member_id: m
+            for m in Membership.objects.filter(group=self.group, member__phone__in=phones).live()
+        }
 
-    def import_instance(self, instance, row, **kwargs):
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if not instance.phone:
-            errors.setdefault("phone", []).append(_("A mobile phone is required."))
-        elif instance.phone in self.duplicate_phones:
-            errors.setdefault("phone", []).append(_("This phone appears twice in the file."))
-        if errors:
-            raise ValidationError(errors)
+    def is_active_here(self, member: Member) -> bool:
+        membership = self.live_memberships.get(member.pk)
+        return membership is not None and membership.status == Membership.Status.ACTIVE
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         skip = super().skip_row(instance, original, row, import_validation_errors)
         # An unchanged member who is not yet active here still needs the membership.
-        if skip and self.live_memberships.get(instance.pk) != Membership.Status.ACTIVE:
-            return False
-        return skip
+        return skip and self.is_active_here(instance)
 
-    def after_save_instance(self, instance, row, **kwargs):
-        if self.live_memberships.get(instance.pk) != Membership.Status.ACTIVE:
-            membership_ensure_active(actor=self.actor, member=instance, group=self.group)
-            self.live_memberships[instance.pk] = Membership.Status.ACTIVE
+    def after_bulk_save(self, members, *, created):
+        super().after_bulk_save(members, created=created)
+        now = timezone.now()
+        approve, create = [], []
+        for member in members:
+            membership = self.live_memberships.get(member.pk)
+            if membership is None:
+                create.append(
+                    Membership(member=member, group=self.group, status=Membership.Status.ACTIVE)
+                )
+            elif membership.status == Membership.Status.APPLIED:
+                membership.status = Membership.Status.ACTIVE
+                membership.decided_at, membership.decided_by = now, self.actor
+                approve.append(membership)
+        if create:
+            for membership in bulk_create_with_history(
+                create, Membership, default_user=self.actor, default_change_reason="import"
+            ):
+                self.live_memberships[membership.member_id] = membership
+        if approve:
+            bulk_update_with_history(
+                approve,
+                Membership,
+                ["status", "decided_at", "decided_by"],
+                default_user=self.actor,
+                default_change_reason="import",
+            )
 
 
 def _column(attribute: str) -> str:
@@ -195,6 +208,8 @@ def build_report(result, *, committed: bool) -> ImportReport:
     for number, errors in result.row_errors():
         for error in errors:
             report.problems.append(RowProblem(number + 1, "", str(error.error)))
+    for error in result.base_errors:  # a whole-batch failure, e.g. a database refusal
+        report.problems.append(RowProblem(0, "", str(error.error)))
     report.problems.sort(key=lambda p: p.row)
     return report
 

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -235,16 +234,14 @@ def membership_end(request, slug, pk):
 
 
 def roster_queryset(group: ServiceGroup):
-    """The group's active members, each with the date they joined."""
-    joined = (
-        Membership.objects.active()
-        .filter(group=group, member=OuterRef("pk"))
-        .annotate(joined=Coalesce("decided_at", "created_at"))
-        .values("joined")[:1]
-    )
+    """The group's active members, each with the date they joined.
+
+    One join: a member has at most one live membership per group (a database rule), so
+    the join cannot repeat a member, and the annotation reuses it.
+    """
     return Member.objects.filter(
-        pk__in=Membership.objects.active().filter(group=group).values("member_id")
-    ).annotate(joined_at=Subquery(joined))
+        memberships__group=group, memberships__status=Membership.Status.ACTIVE
+    ).annotate(joined_at=Coalesce("memberships__decided_at", "memberships__created_at"))
 
 
 class RosterMixin(GroupManagerMixin):

@@ -263,3 +263,42 @@ def test_admin_is_for_admins_only(role, client_for, coordinator, other_coordinat
     assert checked > 30
     login = client.get(reverse("admin:login"))
     assert login.status_code == (302 if role in ("admin", "staff") else 200)
+
+
+# State-changing endpoints, POSTed by every role: who may, and that nothing changes for
+# those who may not. (Anonymous users are sent to log in first.)
+POSTS = {
+    "groups:application-decide": (managers(REDIRECT), "application", "status", "active"),
+    "groups:membership-end": (managers(REDIRECT), "membership", "status", "left"),
+    "members:member-status": (
+        managers(REDIRECT, others=NOT_FOUND),
+        "target",
+        "status",
+        "inactive",
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(POSTS))
+def test_state_changing_posts_are_refused_to_those_without_the_right(
+    name, role, client_for, coordinator, other_coordinator, world
+):
+    expected, key, field, changed = POSTS[name]
+    values = arguments(name, world)
+    kwargs = {k: values[k] for k in ROUTES[name].pattern.converters}
+    response = client_for(role).post(reverse(name, kwargs=kwargs), {"status": "inactive"})
+    outcome = outcome_of(response)
+    assert outcome == (LOGIN if role == "anonymous" else expected[role])
+    obj = world[key]
+    obj.refresh_from_db()
+    assert (getattr(obj, field) == changed) == (expected[role] == REDIRECT)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_import_confirmation_is_for_the_groups_managers(role, client_for, coordinator, world):
+    response = client_for(role).post(
+        reverse("groups:roster-import-confirm", args=["ecommerce"]), {"token": "x"}
+    )
+    expected = managers(REDIRECT)[role]  # allowed: back to the upload page ("expired")
+    assert outcome_of(response) == expected

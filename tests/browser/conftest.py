@@ -1,9 +1,13 @@
 """Playwright driving Debian's Chromium against the live test server."""
 
+import io
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.test import override_settings
 
 from tests.conftest import chromium_path
 
@@ -51,3 +55,27 @@ def page_for(browser, live_server):
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+PASSWORD = "browser-demo-pass"
+
+
+@pytest.fixture
+def demo(db):
+    """The shipped rows (a flush between live-server tests empties every table) and the
+    demo data on top."""
+    from django.apps import apps
+
+    for migration in ("groups.migrations.0003_five_service_groups",
+                      "members.migrations.0003_default_skills"):  # fmt: skip
+        import_module(migration).create(apps, None)
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", password=PASSWORD, members=60, stdout=io.StringIO())
+
+
+def log_in(page, base_url, username):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form [type=submit]")
+    page.wait_for_url(f"{base_url}/")

@@ -1,39 +1,11 @@
-import io
-from importlib import import_module
-
 import pytest
-from django.core.management import call_command
-from django.test import override_settings
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-PASSWORD = "browser-demo-pass"
-
-
-@pytest.fixture
-def demo(db):
-    """The shipped groups (a flush between live-server tests empties every table) and
-    the demo data on top."""
-    from django.apps import apps
-
-    for migration in ("groups.migrations.0003_five_service_groups",
-                      "members.migrations.0003_default_skills"):  # fmt: skip
-        import_module(migration).create(apps, None)
-    with override_settings(DEBUG=True):
-        call_command("seed_demo", password=PASSWORD, members=60, stdout=io.StringIO())
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_coordinator_logs_in_and_sees_home_and_their_group(page_for, live_server, demo):

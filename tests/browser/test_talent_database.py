@@ -1,0 +1,102 @@
+import csv
+import io
+
+import pytest
+
+from members.models import Skill
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_coordinator_filters_the_roster_by_skill_opens_a_member_and_exports(
+    page_for, live_server, demo
+):
+    page = page_for()
+    log_in(page, live_server.url, "coordinator")
+    page.click("#my-groups")
+    page.click(".dropdown-menu.show a:has-text('电商培训服务团')")
+    page.wait_for_url(f"{live_server.url}/groups/ecommerce/roster/")
+    total = page.locator("table.member-table tbody tr").count()
+    assert total > 5
+
+    skill = Skill.objects.get(name="税法")
+    page.select_option("select[name=skill]", str(skill.pk))
+    page.click("#member-filters [type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("table.member-table tbody tr[data-member]")
+    assert 0 < rows.count() < total
+    for row in rows.all():
+        assert "税法" in row.inner_text()
+    screenshot(page, "roster")
+
+    with page.expect_download() as download_info:
+        page.click("#export-csv")
+    content = download_info.value.path().read_bytes().decode("utf-8-sig")
+    exported = list(csv.reader(io.StringIO(content)))
+    assert exported[0][:2] == ["姓名", "手机号"]
+    assert len(exported) - 1 == rows.count()  # the export took the filter
+    assert all("税法" in row[12] for row in exported[1:])
+
+    name = rows.first.locator("a").inner_text()
+    rows.first.locator("a").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith(name)
+    assert page.locator("#audit-trail").is_visible()
+    screenshot(page, "member-detail")
+
+
+def test_volunteer_applies_and_the_coordinator_approves(page_for, live_server, demo):
+    volunteer = page_for()
+    log_in(volunteer, live_server.url, "volunteer")
+    volunteer.goto(f"{live_server.url}/groups/ecommerce/")
+    volunteer.click("#apply")
+    volunteer.fill("textarea[name=motivation]", "我做过三年电商运营，周末可以来授课。")
+    volunteer.click("main form [type=submit]")
+    volunteer.wait_for_url(f"{live_server.url}/members/me/")
+    assert "已申请" in volunteer.inner_text("[data-membership=ecommerce]")
+    screenshot(volunteer, "my-page")
+
+    coordinator = page_for()
+    log_in(coordinator, live_server.url, "coordinator")
+    coordinator.goto(f"{live_server.url}/groups/ecommerce/applications/")
+    card = coordinator.locator("[data-application]", has_text="李小雨")
+    assert "三年电商运营" in card.inner_text()
+    screenshot(coordinator, "applications")
+    card.locator("button.approve").click()
+    coordinator.wait_for_load_state()
+    assert "李小雨 已成为成员" in coordinator.inner_text(".alert")
+
+    volunteer.reload()
+    assert "在册" in volunteer.inner_text("[data-membership=ecommerce]")
+
+
+def test_the_roster_works_on_a_phone(page_for, live_server, demo):
+    page = page_for(width=390, height=844)
+    log_in(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/groups/ecommerce/roster/")
+    assert page.locator("table.member-table").is_visible()
+    # The page itself never scrolls sideways; only the table's own box may.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "roster-phone")
+    page.goto(f"{live_server.url}/members/me/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_coordinator_previews_and_confirms_an_import(page_for, live_server, demo, tmp_path):
+    path = tmp_path / "new-members.csv"
+    path.write_text("姓名,手机号,专长技能\n新来的,13912340000,税法\n", encoding="utf-8-sig")
+    page = page_for()
+    log_in(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/groups/ecommerce/roster/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("main form [type=submit]")
+    page.wait_for_selector("#import-preview")
+    assert page.inner_text("#count-new") == "1"
+    screenshot(page, "import-preview")
+    page.click("#confirm-import")
+    page.wait_for_url(f"{live_server.url}/groups/ecommerce/roster/")
+    assert "新增 1 人" in page.inner_text(".alert")
