@@ -124,6 +124,15 @@ class ProfileFormMixin:
             return None
         return services.KEEP
 
+    def update_member(self, form) -> Member:
+        return services.member_update(
+            actor=self.request.user,
+            member=self.object,
+            fields=form.profile_data(),
+            skills=form.cleaned_data["skills"],
+            photo=self.photo_change(form),
+        )
+
 
 class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
     form_class = MemberProfileForm
@@ -145,25 +154,19 @@ class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
     def form_valid(self, form):
         try:
             if self.object is None:
-                member = services.member_create_own(
+                services.member_create_own(
                     actor=self.request.user,
                     fields=form.profile_data(),
                     skills=form.cleaned_data["skills"],
                     photo=form.processed_photo,
                 )
             else:
-                member = services.member_update(
-                    actor=self.request.user,
-                    member=self.object,
-                    fields=form.profile_data(),
-                    skills=form.cleaned_data["skills"],
-                    photo=self.photo_change(form),
-                )
+                self.update_member(form)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your profile was saved."))
-        return redirect("members:me") if member else redirect("home")
+        return redirect("members:me")
 
 
 @require_POST
@@ -260,13 +263,7 @@ class MemberEditView(PolicyMixin, ProfileFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            member = services.member_update(
-                actor=self.request.user,
-                member=self.object,
-                fields=form.profile_data(),
-                skills=form.cleaned_data["skills"],
-                photo=self.photo_change(form),
-            )
+            member = self.update_member(form)
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
