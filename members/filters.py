@@ -52,6 +52,7 @@ class MemberFilter(django_filters.FilterSet):
     )
     o = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=_("By name"),
         fields=(
             ("full_name", "name"),
             ("employer", "employer"),
