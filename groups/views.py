@@ -137,7 +137,7 @@ class ApplyView(LoginRequiredMixin, FormView):
             self.request,
             _("Your application was sent. The group's coordinators will reply soon."),
         )
-        return redirect("members:me")
+        return redirect("me")
 
 
 class GroupManagerMixin(AccessMixin):
@@ -226,7 +226,7 @@ def membership_end(request, slug, pk):
             % {"name": membership.member.full_name, "group": membership.group.name},
         )
     if membership.member.user_id == request.user.pk:
-        return redirect("members:me")
+        return redirect("me")
     return redirect("groups:roster", slug=slug)
 
 

@@ -6,7 +6,6 @@ app_name = "members"
 
 urlpatterns = [
     path("", views.TalentSearchView.as_view(), name="member-list"),
-    path("me/", views.MeView.as_view(), name="me"),
     path("me/edit/", views.MeEditView.as_view(), name="me-edit"),
     path("me/data.json", views.me_data, name="me-data"),
     path("me/delete/", views.me_request_deletion, name="me-delete"),

@@ -33,7 +33,7 @@ class SignupView(FormView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            return redirect("members:me")
+            return redirect("me")
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
@@ -80,7 +80,16 @@ def _memberships_prefetch():
 
 
 class MeView(LoginRequiredMixin, View):
-    """The volunteer's own page: profile, groups and applications, data and privacy."""
+    """The volunteer's own page: profile, groups and applications, data and privacy.
+
+    Apps further up (activities) extend it through ``template_name`` and
+    ``extra_context_for``; this app knows nothing of them.
+    """
+
+    template_name = "members/me.html"
+
+    def extra_context_for(self, member) -> dict:
+        return {}
 
     def get(self, request):
         member = (
@@ -92,8 +101,9 @@ class MeView(LoginRequiredMixin, View):
             return redirect("members:me-edit")
         return render(
             request,
-            "members/me.html",
+            self.template_name,
             {
+                **self.extra_context_for(member),
                 "member": member,
                 "open_deletion_request": member.deletion_requests.filter(
                     handled_at__isnull=True
@@ -166,13 +176,13 @@ class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your profile was saved."))
-        return redirect("members:me")
+        return redirect("me")
 
 
 @require_POST
 def me_request_deletion(request):
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('members:me')}")
+        return redirect(f"{reverse('login')}?next={reverse('me')}")
     member = get_object_or_404(Member, user=request.user)
     form = DeletionRequestForm(request.POST)
     if form.is_valid():
@@ -190,7 +200,7 @@ def me_request_deletion(request):
                     "and delete your data unless the law requires us to keep a record."
                 ),
             )
-    return redirect("members:me")
+    return redirect("me")
 
 
 def me_data(request):
@@ -224,7 +234,7 @@ class MemberDetailView(PolicyMixin, DetailView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         if self.object.user_id == request.user.pk:
-            return redirect("members:me")
+            return redirect("me")
         context = self.get_context_data(object=self.object)
         return self.render_to_response(context)
 

@@ -56,3 +56,24 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     group = factory.SubFactory(ServiceGroupFactory)
     member = factory.SubFactory(MemberFactory)
     status = Membership.Status.ACTIVE
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.Activity"
+
+    group = factory.LazyFunction(lambda: ServiceGroup.objects.get(slug="ecommerce"))
+    title = factory.Sequence(lambda n: f"测试活动{n}")
+    status = "published"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=3))
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + datetime.timedelta(hours=3))
+    capacity = 5
+
+
+class SignUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "activities.SignUp"
+
+    activity = factory.SubFactory(ActivityFactory)
+    member = factory.SubFactory(MemberFactory)
+    status = "confirmed"

@@ -64,7 +64,34 @@ EXPECTED = {
         **managers(),
         "other_coordinator": OK,  # searches the members of their own group
     },
-    "members:me": {**logged_in(OK), "staff": REDIRECT, "admin": REDIRECT},
+    "me": {**logged_in(OK), "staff": REDIRECT, "admin": REDIRECT},
+    "activities:activity-list": everyone(OK),
+    "activities:activity-detail": everyone(OK),
+    "activities:brand-detail": everyone(OK),
+    "activities:signup": everyone(GET_NOT_ALLOWED),
+    "activities:cancel": everyone(GET_NOT_ALLOWED),
+    "activities:accept-offer": everyone(GET_NOT_ALLOWED),
+    "activities:activity-create": managers(),
+    "activities:dashboard": managers(),
+    "activities:activity-edit": managers(),
+    "activities:activity-publish": everyone(GET_NOT_ALLOWED),
+    "activities:activity-cancel": everyone(GET_NOT_ALLOWED),
+    "activities:activity-copy": everyone(GET_NOT_ALLOWED),
+    "activities:activity-complete": managers(),
+    "activities:photos": managers(),
+    "activities:participants": managers(),
+    "activities:participant-change": everyone(GET_NOT_ALLOWED),
+    "activities:attendance": managers(),
+    "activities:qr": managers(),
+    "activities:hours": managers(),
+    "activities:checkin": logged_in(OK),  # shows the "check me in" button
+    "activities:correction-request": everyone(GET_NOT_ALLOWED),
+    "activities:certificate-issue": everyone(GET_NOT_ALLOWED),
+    "activities:feed-regenerate": everyone(GET_NOT_ALLOWED),
+    "activities:certificate-verify": everyone(OK),  # public by design: it verifies
+    "activities:certificate-print": logged_in(NOT_FOUND),  # only for its holder
+    "activities:feed-group": everyone(OK),
+    "activities:feed-personal": everyone(OK),  # the secret token is the key
     "members:me-edit": logged_in(OK),
     "members:me-data": {**logged_in(OK), "staff": REDIRECT, "admin": REDIRECT},
     "members:me-delete": everyone(GET_NOT_ALLOWED),
@@ -87,13 +114,37 @@ EXPECTED = {
 @pytest.fixture
 def world(ecommerce):
     """A member of the e-commerce group, and an application waiting there."""
+    from activities import services
+    from activities.models import Brand
     from groups.models import Membership
-    from tests.factories import MemberFactory, MembershipFactory
+    from tests.factories import (
+        ActivityFactory,
+        MemberFactory,
+        MembershipFactory,
+        SignUpFactory,
+        UserFactory,
+    )
 
     target = MemberFactory(full_name="目标成员")
     membership = MembershipFactory(member=target, group=ecommerce)
     application = MembershipFactory(group=ecommerce, status=Membership.Status.APPLIED)
-    return {"target": target, "membership": membership, "application": application}
+    brand = Brand.objects.create(group=ecommerce, name="品牌")
+    activity = ActivityFactory(group=ecommerce, brand=brand)
+    signup = SignUpFactory(activity=activity, member=target)
+    # The target's own account issues a certificate and a calendar address; it never
+    # logs in in these tests, so every role sees someone else's.
+    owner = UserFactory(username="target-owner")
+    target.user = owner
+    target.save()
+    return {
+        "target": target,
+        "membership": membership,
+        "application": application,
+        "activity": activity,
+        "signup": signup,
+        "certificate": services.certificate_issue(actor=owner, member=target),
+        "feed": services.calendar_feed_regenerate(actor=owner, member=target),
+    }
 
 
 def arguments(name: str, world) -> dict:
@@ -109,6 +160,20 @@ def arguments(name: str, world) -> dict:
         values["pk"] = world["application"].pk
     if name == "groups:membership-end":
         values["pk"] = world["membership"].pk
+    if name.startswith("activities:"):
+        from activities.services import checkin_token
+
+        values.update(
+            pk=world["activity"].pk,
+            signup_pk=world["signup"].pk,
+            change="remove",
+            token=checkin_token(world["activity"]),
+            code=world["certificate"].code,
+        )
+        if name == "activities:brand-detail":
+            values["pk"] = world["activity"].brand_id
+        if name == "activities:feed-personal":
+            values["token"] = world["feed"].token
     return values
 
 
@@ -213,14 +278,24 @@ def admin_url(name, models):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_is_for_admins_only(role, client_for, coordinator, other_coordinator, ecommerce):
+def test_admin_is_for_admins_only(
+    role, client_for, coordinator, other_coordinator, ecommerce, world
+):
     """Every admin page: staff get it, everyone else is sent to the admin login."""
     from django.contrib.auth.models import Group
+    from django.core.files.base import ContentFile
 
+    from activities.models import ActivityPhoto, HoursCorrectionRequest, ServiceHours
     from groups.models import LeaderAssignment, Membership, Organisation
     from members.models import DeletionRequest, Member, User
 
     Group.objects.create(name="editors")
+    ServiceHours.objects.create(signup=world["signup"], hours=2)
+    HoursCorrectionRequest.objects.create(signup=world["signup"], requested_hours=3, reason="x")
+    photo = ActivityPhoto(activity=world["activity"])
+    photo.image.save("p.jpg", ContentFile(b"x"), save=False)
+    photo.thumbnail.save("t.jpg", ContentFile(b"x"), save=False)
+    photo.save()
 
     models = {}
     for model in admin.site._registry:
@@ -254,8 +329,12 @@ def test_admin_is_for_admins_only(role, client_for, coordinator, other_coordinat
                 allowed = {403}  # one organisation row, never deleted
             if name.endswith("_process_import"):
                 allowed = {405}  # the second step of an import is a POST
-            if name == "admin:members_deletionrequest_add":
-                allowed = {403}  # members make these requests, not admins
+            if name in (
+                "admin:members_deletionrequest_add",  # members make these requests
+                "admin:activities_certificate_add",  # volunteers issue their own
+                "admin:activities_calendarfeed_add",  # volunteers make their own
+            ):
+                allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)
         else:
             assert outcome_of(response) == ADMIN_LOGIN, name
@@ -276,6 +355,8 @@ POSTS = {
         "status",
         "inactive",
     ),
+    "activities:activity-cancel": (managers(REDIRECT), "activity", "status", "cancelled"),
+    "activities:participant-change": (managers(REDIRECT), "signup", "status", "removed"),
 }
 
 

@@ -201,3 +201,9 @@ LOGGING = {
 IMPORT_SPOOL_DIR = env.path(
     "IMPORT_SPOOL_DIR", default=Path(tempfile.gettempdir()) / "volunteer-portal-imports"
 )
+
+# Star levels by cumulative approved hours (the 2012 national record rules); some
+# localities use other thresholds: STAR_THRESHOLDS=100,300,600,1000,1500
+STAR_THRESHOLDS = env.list("STAR_THRESHOLDS", cast=int, default=[100, 300, 600, 1000, 1500])
+# QR check-in opens this many minutes before an activity starts.
+CHECKIN_OPENS_MINUTES_BEFORE = env.int("CHECKIN_OPENS_MINUTES_BEFORE", default=60)

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from activities import views as activity_views
 from members import views as member_views
 from members.forms import PortalAuthenticationForm
 from volunteer_portal import views
@@ -17,7 +18,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("groups/", include("groups.urls")),
+    path("members/me/", activity_views.MyPageView.as_view(), name="me"),
     path("members/", include("members.urls")),
+    path("", include("activities.urls")),
     path("accounts/signup/", member_views.SignupView.as_view(), name="signup"),
     path("accounts/logout/", member_views.LogoutView.as_view(), name="logout"),
     path(

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from activities.selectors import activities_for_listing
 from groups.selectors import groups_with_heads
 
 logger = logging.getLogger(__name__)
@@ -15,16 +16,10 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     groups = groups_with_heads(request.user).filter(is_active=True)
-    return render(
-        request,
-        "home.html",
-        {
-            "groups": groups,
-            # Activities arrive with the activities app's models; until then the page
-            # shows its empty state.
-            "upcoming_activities": [],
-        },
-    )
+    upcoming = list(activities_for_listing(request.user).upcoming().order_by("starts_at", "pk")[:6])
+    for activity in upcoming:
+        activity.left = activity.places_left(activity.taken)
+    return render(request, "home.html", {"groups": groups, "upcoming_activities": upcoming})
 
 
 @never_cache

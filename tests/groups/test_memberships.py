@@ -15,7 +15,7 @@ def test_volunteer_applies_from_the_group_page(client, volunteer, ecommerce):
     page = client.get(reverse("groups:group-detail", args=["ecommerce"])).content.decode()
     assert reverse("groups:apply", args=["ecommerce"]) in page
     response = client.post(reverse("groups:apply", args=["ecommerce"]), {"motivation": "我会直播"})
-    assert response["Location"] == reverse("members:me")
+    assert response["Location"] == reverse("me")
     membership = Membership.objects.get(member=volunteer.member, group=ecommerce)
     assert membership.status == "applied" and membership.motivation == "我会直播"
     page = client.get(reverse("groups:group-detail", args=["ecommerce"])).content.decode()
@@ -100,7 +100,7 @@ def test_the_applicant_sees_the_outcome_on_their_page(client, volunteer, ecommer
     )
     services.membership_reject(actor=coordinator, membership=membership, reason="请先参加培训")
     client.force_login(volunteer)
-    html = client.get(reverse("members:me")).content.decode()
+    html = client.get(reverse("me")).content.decode()
     assert "未通过" in html and "请先参加培训" in html
 
 

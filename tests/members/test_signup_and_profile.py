@@ -23,7 +23,7 @@ def test_signup_creates_an_account_and_a_member_and_logs_in(client, db):
     member = Member.objects.get(phone="13912345678")
     assert member.user.username == "13912345678"
     assert member.user.check_password("a-long-pass-2026")
-    assert client.get(reverse("members:me")).status_code == 200
+    assert client.get(reverse("me")).status_code == 200
     assert member.history.first().history_user == member.user
 
 
@@ -76,7 +76,7 @@ def test_a_volunteer_completes_their_profile_with_identity_number_and_photo(clie
     assert member.district == "longhai" and member.available_weekends
     assert [s.name for s in member.skills.all()] == ["税法"]
     assert member.photo.name.endswith(".jpg") and member.photo_thumbnail.name
-    page = client.get(reverse("members:me")).content.decode()
+    page = client.get(reverse("me")).content.decode()
     assert "11010519491231002X" in page  # the member sees their own number in full
 
 
@@ -106,7 +106,7 @@ def test_a_non_image_photo_is_refused_with_a_message(client, volunteer):
 
 def test_an_account_without_a_member_record_completes_one(client, staff):
     client.force_login(staff)
-    assert client.get(reverse("members:me"))["Location"] == reverse("members:me-edit")
+    assert client.get(reverse("me"))["Location"] == reverse("members:me-edit")
     response = client.post(reverse("members:me-edit"), profile())
     assert response.status_code == 302
     assert Member.objects.get(user=staff).phone == "13912345678"
@@ -218,4 +218,4 @@ def test_a_deletion_request_is_recorded_once_and_shown(client, volunteer):
     response = client.post(reverse("members:me-delete"), {"reason": "again"}, follow=True)
     assert volunteer.member.deletion_requests.count() == 1
     assert "已有一个删除申请在等待处理" in response.content.decode()
-    assert "管理员正在处理" in client.get(reverse("members:me")).content.decode()
+    assert "管理员正在处理" in client.get(reverse("me")).content.decode()

@@ -8,7 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -58,6 +58,15 @@ CATEGORIES = [
 ]  # fmt: skip
 
 DEMO_PHONE_PREFIX = "198"
+DEMO_ACTIVITY_PREFIX = "【演示】"
+ACTIVITY_TITLES = [
+    ("直播带货培训班", "training"),
+    ("乡村电商助农直播", "service"),
+    ("小微企业免费税务咨询", "service"),
+    ("供需对接交流会", "exchange"),
+    ("文明实践文艺演出", "service"),
+    ("志愿者骨干培训", "training"),
+]
 LEADER_PHONE_PREFIX = "197"
 
 
@@ -100,9 +109,15 @@ class Command(BaseCommand):
         parser.add_argument(
             "--members", type=int, default=60, help="How many demo members (default 60)."
         )
+        parser.add_argument(
+            "--activities",
+            type=int,
+            default=12,
+            help="How many demo activities, with sign-ups (default 12).",
+        )
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
-    def handle(self, *args, password=None, members=60, force=False, **options):
+    def handle(self, *args, password=None, members=60, activities=12, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: this looks like production. Demo data would mix with real "
@@ -122,9 +137,11 @@ class Command(BaseCommand):
             accounts = self._accounts(password)
             self._leaders(groups, accounts)
             created = self._members(groups, members)
+            made = self._activities(groups, accounts, activities)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  {created} new demo members ({members} wanted in all).")
+        self.stdout.write(f"  {made} new demo activities ({activities} wanted in all).")
         self.stdout.write("  Log in at http://127.0.0.1:8000/accounts/login/ with:")
         for username in ACCOUNTS:
             self.stdout.write(f"    {username:<12} / {password}")
@@ -248,3 +265,104 @@ class Command(BaseCommand):
         # The one-live-membership constraint makes a second run skip existing rows.
         Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
         return len(new)
+
+    def _activities(self, groups, accounts, count: int) -> int:
+        """Demo activities: a few past and completed (with approved hours for the demo
+        volunteer, so their page shows stars), the rest upcoming, some full."""
+        from activities.models import Activity, Brand, ServiceHours, SignUp, Theme
+
+        existing = Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).count()
+        if existing >= count:
+            return 0
+        themes = list(Theme.objects.order_by("pk"))
+        slugs = list(LEADERS)
+        brand, _ = Brand.objects.get_or_create(
+            group=groups["finance-tax"],
+            name="每月税务咨询日",
+            defaults={"description": "每月第一个周六上午的免费税务咨询（演示）。"},
+        )
+        members = list(Member.objects.filter(phone__startswith=DEMO_PHONE_PREFIX)[:200])
+        volunteer = accounts["volunteer"]
+        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        activities, signups = [], []
+        for index in range(existing, count):
+            slug = slugs[index % len(slugs)]
+            title, kind = ACTIVITY_TITLES[index % len(ACTIVITY_TITLES)]
+            past = index % 4 == 0
+            days = (-20 - index) if past else (2 + index % 60)
+            start = now + datetime.timedelta(days=days, hours=9)
+            activities.append(
+                Activity(
+                    group=groups[slug],
+                    title=f"{DEMO_ACTIVITY_PREFIX}{title}",
+                    kind=kind,
+                    brand=brand if slug == "finance-tax" else None,
+                    description="演示数据：活动介绍。",
+                    location=f"漳州市演示地点 {index + 1} 号",
+                    district=District.values[index % len(District.values)],
+                    starts_at=start,
+                    ends_at=start + datetime.timedelta(hours=3),
+                    capacity=(None, 5, 10, 20)[index % 4],
+                    status=Activity.Status.COMPLETED if past else Activity.Status.PUBLISHED,
+                    beneficiaries=30 + index if past else None,
+                )
+            )
+        activities = Activity.objects.bulk_create(activities, batch_size=500)
+        if connection.vendor != "postgresql":  # bulk_create may not return keys there
+            activities = list(
+                Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).order_by("pk")
+            )[existing:]
+        through = Activity.themes.through
+        theme_links = []
+        for offset, activity in enumerate(activities):
+            index = existing + offset
+            past = activity.status == Activity.Status.COMPLETED
+            for theme in themes[index % len(themes) : index % len(themes) + 2] if themes else ():
+                theme_links.append(through(activity_id=activity.pk, theme_id=theme.pk))
+            # Some half full, some just full with a waiting list, some with one place left.
+            places = activity.capacity or 8
+            wanted = (places // 2, places + 3, places - 1)[index % 3]
+            start = activity.starts_at
+            chosen = (members[index * 7 % len(members) :] + members)[:wanted] if members else []
+            for position, member in enumerate(chosen):
+                confirmed = activity.capacity is None or position < activity.capacity
+                signups.append(
+                    SignUp(
+                        activity=activity,
+                        member=member,
+                        status=SignUp.Status.CONFIRMED if confirmed else SignUp.Status.WAITING,
+                        created_at=start - datetime.timedelta(days=5, minutes=-position),
+                        attended=True if past and confirmed else None,
+                    )
+                )
+            if past or index % 3 == 0:
+                signups.append(
+                    SignUp(
+                        activity=activity,
+                        member=volunteer,
+                        status=SignUp.Status.CONFIRMED,
+                        created_at=start - datetime.timedelta(days=6),
+                        attended=True if past else None,
+                    )
+                )
+        through.objects.bulk_create(theme_links, batch_size=2000)
+        SignUp.objects.bulk_create(signups, batch_size=2000, ignore_conflicts=True)
+        attended = SignUp.objects.filter(
+            activity__in=[a for a in activities if a.status == Activity.Status.COMPLETED],
+            attended=True,
+        ).select_related("activity")
+        ServiceHours.objects.bulk_create(
+            (
+                ServiceHours(
+                    signup=signup,
+                    # The demo volunteer has served a lot: their page shows stars.
+                    hours=signup.activity.duration_hours
+                    * (12 if signup.member_id == volunteer.pk else 1),
+                    status=ServiceHours.Status.APPROVED,
+                    approved_at=now,
+                )
+                for signup in attended
+            ),
+            batch_size=2000,
+        )
+        return len(activities)

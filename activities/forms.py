@@ -1,0 +1,259 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import Activity, Brand, HoursCorrectionRequest, SignUp
+from members.images import process_photo
+from members.models import Member, Skill
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ActivityForm(forms.ModelForm):
+    cover_upload = forms.FileField(
+        label=_("Cover image"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        help_text=_("JPEG, PNG or WebP, up to 8 MB."),
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "title", "kind", "themes", "brand", "description", "location", "district",
+            "starts_at", "ends_at", "signup_opens_at", "signup_closes_at", "capacity",
+            "offer_hours", "eligibility", "skills_wanted",
+        ]  # fmt: skip
+        widgets = {
+            "starts_at": DATETIME,
+            "ends_at": DATETIME,
+            "signup_opens_at": DATETIME,
+            "signup_closes_at": DATETIME,
+            "themes": forms.CheckboxSelectMultiple,
+            "skills_wanted": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.processed_cover = None
+        self.fields["brand"].queryset = Brand.objects.filter(group=group)
+        self.fields["skills_wanted"].queryset = Skill.objects.order_by("name")
+        for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                _("What"),
+                "title",
+                Div(Div("kind", css_class="col-md-6"), Div("brand", css_class="col-md-6"),
+                    css_class="row"),
+                Div("themes", css_class="skill-checkboxes"),
+                "description",
+                "cover_upload",
+            ),
+            Fieldset(
+                _("When and where"),
+                Div(Div("starts_at", css_class="col-md-6"), Div("ends_at", css_class="col-md-6"),
+                    css_class="row"),
+                Div(Div("location", css_class="col-md-8"), Div("district", css_class="col-md-4"),
+                    css_class="row"),
+            ),
+            Fieldset(
+                _("Sign-up"),
+                Div(Div("signup_opens_at", css_class="col-md-6"),
+                    Div("signup_closes_at", css_class="col-md-6"), css_class="row"),
+                Div(Div("capacity", css_class="col-md-4"), Div("offer_hours", css_class="col-md-4"),
+                    Div("eligibility", css_class="col-md-4"), css_class="row"),
+                Div("skills_wanted", css_class="skill-checkboxes"),
+            ),
+        )  # fmt: skip
+        self.helper.add_input(Submit("submit", _("Save")))
+
+    def clean_cover_upload(self):
+        upload = self.cleaned_data.get("cover_upload")
+        if upload:
+            self.processed_cover = process_photo(upload)
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        closes = cleaned.get("signup_closes_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The activity must end after it starts."))
+        if starts and closes and closes > starts:
+            self.add_error("signup_closes_at", _("Sign-up must close by the start."))
+        opens = cleaned.get("signup_opens_at")
+        if opens and closes and opens >= closes:
+            self.add_error("signup_opens_at", _("Sign-up must open before it closes."))
+        return cleaned
+
+
+class CompleteForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = ["beneficiaries", "report"]
+        widgets = {"report": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Mark as completed")))
+
+
+class CancelActivityForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to everyone signed up)"), required=False, max_length=300
+    )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True  # Django's documented way to take several files
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class PhotoUploadForm(forms.Form):
+    photos = MultipleFileField(
+        label=_("Photos"),
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": "image/*"}),
+        help_text=_("Choose several at once; up to 8 MB each. Location data is removed."),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.processed = []
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Upload")))
+
+    def clean_photos(self):
+        files = self.cleaned_data.get("photos") or []
+        if not files:
+            raise forms.ValidationError(_("Choose at least one photo."))
+        if len(files) > 30:
+            raise forms.ValidationError(_("At most 30 photos at a time."))
+        errors = []
+        for upload in files:
+            try:
+                self.processed.append(process_photo(upload))
+            except forms.ValidationError as error:
+                errors.append(f"{upload.name}: {' '.join(error.messages)}")
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+class ParticipantAddForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Member's mobile phone"), max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )  # fmt: skip
+
+    def clean_phone(self):
+        from members.forms import normalise_phone
+
+        phone = normalise_phone(self.cleaned_data["phone"])
+        member = Member.objects.filter(phone=phone).first()
+        if member is None:
+            raise forms.ValidationError(
+                _("No member has this phone. Add them to the roster first.")
+            )
+        self.member = member
+        return phone
+
+
+class AttendanceForm(forms.Form):
+    """One row of the attendance sheet."""
+
+    signup = forms.ModelChoiceField(queryset=SignUp.objects.none(), widget=forms.HiddenInput)
+    attended = forms.NullBooleanField(
+        label=_("Present"),
+        required=False,
+        widget=forms.NullBooleanSelect,
+    )
+    checked_in_at = forms.DateTimeField(
+        label=_("In"), required=False, widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+    checked_out_at = forms.DateTimeField(
+        label=_("Out"), required=False, widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attended"].widget.choices = [
+            ("unknown", "—"), ("true", _("Present")), ("false", _("Absent")),
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("checked_in_at"), cleaned.get("checked_out_at")
+        if end and not start:
+            self.add_error("checked_in_at", _("Give the check-in time too."))
+        elif start and end and end <= start:
+            self.add_error("checked_out_at", _("Check-out must be after check-in."))
+        return cleaned
+
+
+class BaseAttendanceFormSet(forms.BaseFormSet):
+    def __init__(self, *args, signups, **kwargs):
+        self.signups = signups
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return super().get_form_kwargs(index)
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.fields["signup"].queryset = SignUp.objects.filter(pk__in=[s.pk for s in self.signups])
+        if i < len(self.signups):
+            form.signup_obj = self.signups[i]
+        return form
+
+
+AttendanceFormSet = forms.formset_factory(AttendanceForm, formset=BaseAttendanceFormSet, extra=0)
+
+
+def attendance_initial(signups) -> list[dict]:
+    return [
+        {
+            "signup": s.pk,
+            "attended": s.attended,
+            "checked_in_at": s.checked_in_at and timezone.localtime(s.checked_in_at),
+            "checked_out_at": s.checked_out_at and timezone.localtime(s.checked_out_at),
+        }
+        for s in signups
+    ]
+
+
+class HoursForm(forms.Form):
+    hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=240, decimal_places=2)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class CorrectionRequestForm(forms.ModelForm):
+    class Meta:
+        model = HoursCorrectionRequest
+        fields = ["requested_hours", "reason"]
+        widgets = {"reason": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requested_hours"].label = _("The hours you think are right")
+        self.fields["reason"].label = _("Why")
+
+
+class CorrectionDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

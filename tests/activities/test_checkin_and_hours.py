@@ -1,0 +1,243 @@
+"""QR check-in, attendance, hours and their approval, corrections, stars, certificates."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Certificate, ServiceHours, SignUp
+from activities.selectors import star_level
+from tests.factories import ActivityFactory, SignUpFactory
+
+
+@pytest.fixture
+def soon(ecommerce):
+    """An activity starting in ten minutes, three hours long."""
+    start = timezone.now() + datetime.timedelta(minutes=10)
+    return ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=3))
+
+
+def codes(error):
+    return {e.code for e in error.error_list}
+
+
+def test_a_confirmed_volunteer_checks_in_by_scanning_the_code(client, make_volunteer, soon):
+    user = make_volunteer()
+    SignUpFactory(activity=soon, member=user.member)
+    token = services.checkin_token(soon)
+    client.force_login(user)
+    page = client.get(reverse("activities:checkin", args=[token]))
+    assert soon.title in page.content.decode()
+    client.post(reverse("activities:checkin", args=[token]))
+    signup = SignUp.objects.get(member=user.member)
+    assert signup.checked_in_at and signup.attended
+
+
+def test_a_forged_code_is_refused_with_a_message(client, make_volunteer, soon):
+    client.force_login(make_volunteer())
+    token = services.checkin_token(soon)[:-3] + "abc"
+    response = client.post(reverse("activities:checkin", args=[token]))
+    assert response.status_code == 400
+    assert "签到码无效" in response.content.decode()
+    forged = signing.dumps({"a": soon.pk, "s": soon.starts_at.isoformat()}, salt="wrong")
+    with pytest.raises(ValidationError) as refused:
+        services.activity_for_token(forged)
+    assert codes(refused.value) == {"forged"}
+
+
+def test_a_code_outside_the_activitys_time_is_refused(make_volunteer, soon):
+    user = make_volunteer()
+    SignUpFactory(activity=soon, member=user.member)
+    token = services.checkin_token(soon)
+    for moment in (
+        soon.starts_at - datetime.timedelta(hours=2),  # the day before, say
+        soon.ends_at + datetime.timedelta(minutes=1),  # a code photographed and reused later
+    ):
+        with pytest.raises(ValidationError) as refused:
+            services.checkin_with_token(actor=user, token=token, now=moment)
+        assert codes(refused.value) == {"outside_window"}
+
+
+def test_a_code_of_a_rescheduled_activity_is_stale(make_volunteer, soon):
+    token = services.checkin_token(soon)
+    soon.starts_at += datetime.timedelta(days=1)
+    soon.ends_at += datetime.timedelta(days=1)
+    soon.save()
+    with pytest.raises(ValidationError) as refused:
+        services.activity_for_token(token)
+    assert codes(refused.value) == {"stale"}
+
+
+def test_only_confirmed_volunteers_check_in(make_volunteer, soon):
+    user = make_volunteer()
+    SignUpFactory(activity=soon, member=user.member, status="waiting")
+    with pytest.raises(ValidationError) as refused:
+        services.checkin_with_token(actor=user, token=services.checkin_token(soon))
+    assert codes(refused.value) == {"not_signed_up"}
+
+
+def test_the_qr_page_shows_an_svg_code_to_coordinators(client, coordinator, soon):
+    client.force_login(coordinator)
+    html = client.get(reverse("activities:qr", args=[soon.pk])).content.decode()
+    assert "<svg" in html and "/checkin/" in html
+
+
+def test_hours_come_from_check_in_and_out_or_the_activitys_length(soon):
+    signup = SignUpFactory(activity=soon)
+    assert services.default_hours(signup) == Decimal("3.00")
+    signup.checked_in_at = soon.starts_at
+    signup.checked_out_at = soon.starts_at + datetime.timedelta(hours=1, minutes=30)
+    assert services.default_hours(signup) == Decimal("1.50")
+
+
+def test_approved_hours_are_locked_and_a_correction_is_a_new_entry(coordinator, soon):
+    signup = SignUpFactory(activity=soon, attended=True)
+    entry = services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2.5"))
+    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    entry.refresh_from_db()
+    assert entry.status == "approved" and entry.approved_by == coordinator
+    with pytest.raises(ValidationError) as refused:
+        services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("4"))
+    assert codes(refused.value) == {"locked"}
+    correction = services.hours_correct(
+        actor=coordinator, signup=signup, hours=Decimal("3"), note="迟到"
+    )
+    entry.refresh_from_db()
+    assert entry.hours == Decimal("2.5") and not entry.is_current  # the old record stays
+    assert correction.supersedes == entry and correction.is_current
+    assert ServiceHours.history.filter(id=entry.pk).count() >= 3  # proposed, approved, superseded
+
+
+def test_a_volunteer_asks_for_a_correction_and_the_coordinator_accepts(
+    client, coordinator, make_volunteer, soon
+):
+    user = make_volunteer()
+    signup = SignUpFactory(activity=soon, member=user.member, attended=True)
+    services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("1"))
+    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    client.force_login(user)
+    client.post(
+        reverse("activities:correction-request", args=[signup.pk]),
+        {"requested_hours": "3", "reason": "我一直待到结束"},
+    )
+    request = signup.corrections.get()
+    with pytest.raises(ValidationError):  # one open request at a time
+        services.correction_request(
+            actor=user, signup=signup, requested_hours=Decimal("4"), reason="again"
+        )
+    services.correction_decide(actor=coordinator, request=request, accept=True, reason="")
+    current = signup.hours.get(is_current=True)
+    assert current.hours == Decimal("3") and current.status == "approved"
+
+
+def test_rejecting_a_correction_needs_a_reason(coordinator, make_volunteer, soon):
+    user = make_volunteer()
+    signup = SignUpFactory(activity=soon, member=user.member, attended=True)
+    request = services.correction_request(
+        actor=user, signup=signup, requested_hours=Decimal("5"), reason="x"
+    )
+    with pytest.raises(ValidationError):
+        services.correction_decide(actor=coordinator, request=request, accept=False, reason="")
+    services.correction_decide(
+        actor=coordinator, request=request, accept=False, reason="签到记录显示 1 小时"
+    )
+    request.refresh_from_db()
+    assert request.status == "rejected"
+
+
+def test_another_groups_coordinator_cannot_approve_hours(other_coordinator, soon):
+    signup = SignUpFactory(activity=soon)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.hours_propose(actor=other_coordinator, signup=signup)
+
+
+@pytest.mark.parametrize(
+    ("hours", "stars", "to_next"),
+    [
+        ("0", 0, "100"),
+        ("99.5", 0, "0.5"),
+        ("100", 1, "200"),
+        ("299.99", 1, "0.01"),
+        ("1500", 5, None),
+    ],
+)
+def test_star_levels_at_their_edges(hours, stars, to_next):
+    level = star_level(Decimal(hours))
+    assert level.stars == stars
+    assert level.to_next == (Decimal(to_next) if to_next else None)
+
+
+@override_settings(STAR_THRESHOLDS=[50, 150])
+def test_star_thresholds_are_configurable():
+    assert star_level(Decimal("60")).stars == 1
+    assert star_level(Decimal("150")).stars == 2
+
+
+def test_a_certificate_freezes_the_record_and_anyone_can_verify_it(
+    client, coordinator, make_volunteer, soon
+):
+    user = make_volunteer(national_id="11010519491231002X", full_name="证书测试")
+    signup = SignUpFactory(activity=soon, member=user.member, attended=True)
+    services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("3"))
+    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    client.force_login(user)
+    response = client.post(reverse("activities:certificate-issue"))
+    certificate = Certificate.objects.get()
+    assert response["Location"] == reverse("activities:certificate-print", args=[certificate.code])
+    assert (
+        certificate.total_hours == Decimal("3")
+        and certificate.masked_national_id == "110***********002X"
+    )
+    client.logout()
+    page = client.get(reverse("activities:certificate-verify", args=[certificate.code.lower()]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "证书测试" in html and soon.title in html
+    # Never more than the certificate shows: no phone, no full identity number.
+    assert user.member.phone not in html and "11010519491231002X" not in html
+    missing = client.get(reverse("activities:certificate-verify", args=["NOTACODE1234"]))
+    assert missing.status_code == 404 and "没有编号" in missing.content.decode()
+
+
+def test_someone_elses_certificate_cannot_be_printed(client, make_volunteer, ecommerce):
+    owner, other = make_volunteer(), make_volunteer()
+    certificate = services.certificate_issue(actor=owner, member=owner.member)
+    client.force_login(other)
+    response = client.get(reverse("activities:certificate-print", args=[certificate.code]))
+    assert response.status_code == 404
+
+
+def test_the_attendance_sheet_saves_all_rows_or_none(client, coordinator, soon):
+    a, b = SignUpFactory(activity=soon), SignUpFactory(activity=soon)
+    client.force_login(coordinator)
+    url = reverse("activities:attendance", args=[soon.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    ordered = [f.initial["signup"] for f in page.context["formset"]]
+    data = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-0-signup": ordered[0],
+        "form-0-attended": "true",
+        "form-0-checked_in_at": "2030-01-01T09:00",
+        "form-0-checked_out_at": "2030-01-01T08:00",  # before check-in: refused
+        "form-1-signup": ordered[1],
+        "form-1-attended": "false",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200 and "签出时间必须晚于签到时间" in response.content.decode()
+    assert not SignUp.objects.filter(attended__isnull=False).exists()
+    data["form-0-checked_out_at"] = "2030-01-01T11:30"
+    client.post(url, data)
+    assert dict(SignUp.objects.values_list("pk", "attended")) == {
+        ordered[0]: True,
+        ordered[1]: False,
+    }
+    assert {a.pk, b.pk} == set(ordered)

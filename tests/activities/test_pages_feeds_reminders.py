@@ -1,0 +1,234 @@
+"""Activity pages, filters, query budgets, coordinator screens, feeds and reminders."""
+
+import datetime
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+from PIL import Image
+
+from activities import services
+from activities.models import Activity, ActivityPhoto, Brand, SignUp, Theme
+from tests.factories import ActivityFactory, SignUpFactory
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def add_activities(n, **fields):
+    """n published activities with themes and sign-ups, in bulk."""
+    now = timezone.now()
+    activities = Activity.objects.bulk_create(
+        [
+            Activity(
+                group_id=fields.get("group_id"),
+                title=f"批量活动{i}",
+                starts_at=now + datetime.timedelta(days=1, minutes=i),
+                ends_at=now + datetime.timedelta(days=1, hours=2, minutes=i),
+                capacity=3,
+                status="published",
+            )
+            for i in range(n)
+        ],
+        batch_size=1000,
+    )
+    theme = Theme.objects.first()
+    Activity.themes.through.objects.bulk_create(
+        [Activity.themes.through(activity=a, theme=theme) for a in activities], batch_size=1000
+    )
+    return activities
+
+
+def test_the_list_shows_places_left_and_filters(client, ecommerce, culture):
+    full = ActivityFactory(capacity=1, title="满员的活动")
+    SignUpFactory(activity=full)
+    ActivityFactory(capacity=3, title="还有空位", kind="training", group=culture)
+    ActivityFactory(status="draft", title="草稿")
+    html = client.get(reverse("activities:activity-list")).content.decode()
+    assert "满员的活动" in html and "还有空位" in html and "草稿" not in html
+
+    def titles(query):
+        response = client.get(reverse("activities:activity-list") + query)
+        return [a.title for a in response.context["activities"]]
+
+    assert titles("?free=on") == ["还有空位"]
+    assert titles("?kind=training") == ["还有空位"]
+    assert titles(f"?group={culture.pk}") == ["还有空位"]
+    assert titles("?district=mars") == ["满员的活动", "还有空位"]  # a bad value is ignored
+
+
+def test_the_month_calendar_places_activities_on_their_day(client, ecommerce):
+    activity = ActivityFactory(title="日历上的活动")
+    month = timezone.localtime(activity.starts_at).strftime("%Y-%m")
+    response = client.get(reverse("activities:activity-list") + f"?view=calendar&month={month}")
+    days = {day: items for week in response.context["weeks"] for day, items in week}
+    assert days[timezone.localtime(activity.starts_at).date()] == [activity]
+    assert (
+        client.get(reverse("activities:activity-list") + "?view=calendar&month=x").status_code
+        == 200
+    )
+
+
+@pytest.mark.parametrize("url_name", ["activities:activity-list", "home"])
+def test_activity_lists_cost_the_same_queries_at_10_and_2000(client, ecommerce, url_name):
+    url = reverse(url_name)
+    add_activities(10, group_id=ecommerce.pk)
+    small = count_queries(client, url)
+    add_activities(1990, group_id=ecommerce.pk)
+    large = count_queries(client, url)
+    assert small == large <= 12
+
+
+def test_the_dashboard_costs_the_same_queries_at_10_and_2000(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    url = reverse("activities:dashboard", args=["ecommerce"])
+    add_activities(10, group_id=ecommerce.pk)
+    small = count_queries(client, url)
+    add_activities(1990, group_id=ecommerce.pk)
+    large = count_queries(client, url)
+    assert small == large <= 14
+
+
+def test_a_brand_page_lists_its_activities(client, ecommerce):
+    brand = Brand.objects.create(group=ecommerce, name="每月电商沙龙")
+    ActivityFactory(brand=brand, title="第一期")
+    html = client.get(reverse("activities:brand-detail", args=[brand.pk])).content.decode()
+    assert "每月电商沙龙" in html and "第一期" in html
+
+
+def test_coordinator_creates_publishes_and_completes_an_activity(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    start = timezone.localtime() + datetime.timedelta(days=2)
+    response = client.post(
+        reverse("activities:activity-create", args=["ecommerce"]),
+        {
+            "title": "新建的活动",
+            "kind": "training",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": "10",
+            "eligibility": "public",
+            "themes": [Theme.objects.first().pk],
+        },
+    )
+    activity = Activity.objects.get(title="新建的活动")
+    assert response["Location"] == reverse("activities:activity-detail", args=[activity.pk])
+    assert activity.status == "draft" and activity.created_by == coordinator
+    client.post(reverse("activities:activity-publish", args=[activity.pk]))
+    activity.refresh_from_db()
+    assert activity.status == "published"
+    copy = client.post(reverse("activities:activity-copy", args=[activity.pk]))
+    assert Activity.objects.filter(status="draft", title__startswith="新建的活动").count() == 1
+    assert copy.status_code == 302
+
+
+def test_an_activity_that_ends_before_it_starts_gets_a_field_error(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("activities:activity-create", args=["ecommerce"]),
+        {
+            "title": "时间错了",
+            "kind": "service",
+            "starts_at": "2030-01-02T10:00",
+            "ends_at": "2030-01-02T09:00",
+            "eligibility": "public",
+        },
+    )
+    assert response.status_code == 200 and "ends_at" in response.context["form"].errors
+    assert not Activity.objects.filter(title="时间错了").exists()
+
+
+def test_another_groups_coordinator_cannot_create_or_edit(client, other_coordinator, ecommerce):
+    client.force_login(other_coordinator)
+    assert client.get(reverse("activities:activity-create", args=["ecommerce"])).status_code == 403
+    activity = ActivityFactory()
+    assert client.get(reverse("activities:activity-edit", args=[activity.pk])).status_code == 403
+
+
+def test_drafts_are_invisible_to_the_public(client, ecommerce):
+    draft = ActivityFactory(status="draft")
+    assert client.get(reverse("activities:activity-detail", args=[draft.pk])).status_code == 404
+
+
+def jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), "orange").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_coordinator_uploads_several_photos_at_once_and_non_images_are_refused(
+    client, coordinator, ecommerce
+):
+    activity = ActivityFactory()
+    client.force_login(coordinator)
+    url = reverse("activities:photos", args=[activity.pk])
+    bad = client.post(
+        url,
+        {"photos": [SimpleUploadedFile("a.jpg", jpeg()), SimpleUploadedFile("b.jpg", b"nope")]},
+    )
+    assert bad.status_code == 200 and "b.jpg" in str(bad.context["form"].errors["photos"])
+    assert not ActivityPhoto.objects.exists()  # all or nothing
+    client.post(
+        url,
+        {"photos": [SimpleUploadedFile("a.jpg", jpeg()), SimpleUploadedFile("b.jpg", jpeg())]},
+    )
+    assert ActivityPhoto.objects.filter(activity=activity).count() == 2
+    html = client.get(reverse("activities:activity-detail", args=[activity.pk])).content.decode()
+    assert html.count("gallery-thumb") == 2
+
+
+def test_the_group_feed_parses_as_icalendar(client, ecommerce):
+    ActivityFactory(title="日历活动", location="龙海")
+    ActivityFactory(status="draft", title="草稿不出现")
+    response = client.get(reverse("activities:feed-group", args=["ecommerce"]))
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
+    assert summaries == ["日历活动"]
+
+
+def test_the_personal_feed_has_my_confirmed_activities_behind_a_regenerable_token(
+    client, make_volunteer, ecommerce
+):
+    user = make_volunteer()
+    mine = ActivityFactory(title="我确认的")
+    services.signup_create(actor=user, activity=mine)
+    waiting = ActivityFactory(title="我在候补", capacity=1, starts_at=mine.ends_at,
+                              ends_at=mine.ends_at + datetime.timedelta(hours=1))  # fmt: skip
+    SignUpFactory(activity=waiting)
+    services.signup_create(actor=user, activity=waiting)
+    feed = services.calendar_feed_regenerate(actor=user, member=user.member)
+    url = reverse("activities:feed-personal", args=[feed.token])
+    calendar = Calendar.from_ical(client.get(url).content)
+    assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["我确认的"]
+    services.calendar_feed_regenerate(actor=user, member=user.member)
+    assert client.get(url).status_code == 404  # the old address stops working
+
+
+def test_reminders_go_out_once_for_the_next_24_hours(
+    make_volunteer, ecommerce, django_capture_on_commit_callbacks
+):
+    soon = ActivityFactory(starts_at=timezone.now() + datetime.timedelta(hours=5))
+    soon.ends_at = soon.starts_at + datetime.timedelta(hours=1)
+    soon.save()
+    later = ActivityFactory(starts_at=timezone.now() + datetime.timedelta(days=3))
+    for activity in (soon, later):
+        services.signup_create(actor=make_volunteer(), activity=activity)
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_reminders", stdout=out)
+        call_command("send_reminders", stdout=out)
+    assert len(mail.outbox) == 1 and soon.title in mail.outbox[0].subject
+    assert "1 reminders sent" in out.getvalue() and "0 reminders sent" in out.getvalue()
+    assert SignUp.objects.get(activity=soon).reminder_sent_at is not None

@@ -1,0 +1,213 @@
+"""Signing up, the waiting list, offers, and every reason for a refusal."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import Activity, SignUp
+from tests.factories import ActivityFactory, MembershipFactory, SignUpFactory
+
+
+def codes(error: ValidationError) -> set[str]:
+    return {e.code for e in error.error_list}
+
+
+def test_volunteers_are_confirmed_until_full_then_wait_in_order(make_volunteer, ecommerce):
+    activity = ActivityFactory(capacity=2)
+    results = [services.signup_create(actor=make_volunteer(), activity=activity) for _ in range(4)]
+    assert [s.status for s in results] == ["confirmed", "confirmed", "waiting", "waiting"]
+    assert [services.waiting_position(s) for s in results[2:]] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"status": Activity.Status.DRAFT}, "closed"),
+        ({"status": Activity.Status.CANCELLED}, "closed"),
+        ({"signup_closes_at": timezone.now() - datetime.timedelta(hours=1)}, "closed"),
+        ({"signup_opens_at": timezone.now() + datetime.timedelta(days=1)}, "not_yet_open"),
+        ({"eligibility": Activity.Eligibility.MEMBERS}, "not_eligible"),
+        (
+            {
+                "starts_at": timezone.now() - datetime.timedelta(hours=1),
+                "ends_at": timezone.now() + datetime.timedelta(hours=1),
+            },
+            "closed",
+        ),
+    ],
+)
+def test_sign_up_is_refused_with_a_reason(make_volunteer, ecommerce, change, code):
+    activity = ActivityFactory(**change)
+    with pytest.raises(ValidationError) as refused:
+        services.signup_create(actor=make_volunteer(), activity=activity)
+    assert code in codes(refused.value)
+    assert not SignUp.objects.exists()
+
+
+def test_group_members_may_sign_up_for_members_only_activities(make_volunteer, ecommerce):
+    user = make_volunteer()
+    MembershipFactory(member=user.member, group=ecommerce)
+    activity = ActivityFactory(eligibility=Activity.Eligibility.MEMBERS)
+    assert services.signup_create(actor=user, activity=activity).status == "confirmed"
+
+
+def test_signing_up_twice_is_refused(make_volunteer, ecommerce):
+    user, activity = make_volunteer(), ActivityFactory()
+    services.signup_create(actor=user, activity=activity)
+    with pytest.raises(ValidationError) as refused:
+        services.signup_create(actor=user, activity=activity)
+    assert codes(refused.value) == {"already_signed_up"}
+
+
+def test_an_overlapping_confirmed_activity_is_refused(make_volunteer, ecommerce):
+    user = make_volunteer()
+    first = ActivityFactory()
+    services.signup_create(actor=user, activity=first)
+    clash = ActivityFactory(
+        starts_at=first.starts_at + datetime.timedelta(hours=1),
+        ends_at=first.ends_at + datetime.timedelta(hours=1),
+    )
+    with pytest.raises(ValidationError) as refused:
+        services.signup_create(actor=user, activity=clash)
+    assert codes(refused.value) == {"overlap"}
+    later = ActivityFactory(
+        starts_at=first.ends_at, ends_at=first.ends_at + datetime.timedelta(hours=2)
+    )
+    assert services.signup_create(actor=user, activity=later).status == "confirmed"
+
+
+def test_an_account_without_a_profile_is_told_to_complete_it(staff, ecommerce):
+    with pytest.raises(ValidationError) as refused:
+        services.signup_create(actor=staff, activity=ActivityFactory())
+    assert codes(refused.value) == {"no_profile"}
+
+
+def test_cancelling_promotes_the_first_waiting_volunteer_and_emails_them(
+    make_volunteer, ecommerce, django_capture_on_commit_callbacks
+):
+    activity = ActivityFactory(capacity=1)
+    holder, first, second = make_volunteer(), make_volunteer(), make_volunteer()
+    held = services.signup_create(actor=holder, activity=activity)
+    services.signup_create(actor=first, activity=activity)
+    services.signup_create(actor=second, activity=activity)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signup_cancel(actor=holder, signup=held)
+    statuses = dict(SignUp.objects.values_list("member__user__username", "status"))
+    assert statuses == {
+        holder.username: "cancelled",
+        first.username: "confirmed",
+        second.username: "waiting",
+    }
+    assert [m.to for m in mail.outbox] == [[first.member.email]]
+
+
+def test_nobody_cancels_after_the_start(make_volunteer, ecommerce):
+    user = make_volunteer()
+    activity = ActivityFactory()
+    signup = services.signup_create(actor=user, activity=activity)
+    with pytest.raises(ValidationError) as refused:
+        services.signup_cancel(actor=user, signup=signup, now=activity.starts_at)
+    assert codes(refused.value) == {"started"}
+
+
+@pytest.fixture
+def offered(make_volunteer, ecommerce):
+    """A full activity using offers: the holder cancelled, the first waiting has an offer."""
+    activity = ActivityFactory(capacity=1, offer_hours=12)
+    holder, first, second = make_volunteer(), make_volunteer(), make_volunteer()
+    held = services.signup_create(actor=holder, activity=activity)
+    services.signup_create(actor=first, activity=activity)
+    services.signup_create(actor=second, activity=activity)
+    services.signup_cancel(actor=holder, signup=held)
+    return activity, first, second
+
+
+def test_a_freed_place_is_offered_and_can_be_accepted(offered):
+    activity, first, second = offered
+    offer = SignUp.objects.get(member=first.member)
+    assert offer.status == "offered" and offer.offer_expires_at
+    # The offer holds the place: a newcomer waits.
+    assert SignUp.objects.get(member=second.member).status == "waiting"
+    accepted = services.offer_accept(actor=first, signup=offer)
+    assert accepted.status == "confirmed"
+
+
+def test_a_lapsed_offer_passes_to_the_next_by_the_cron_command(offered):
+    activity, first, second = offered
+    later = timezone.now() + datetime.timedelta(hours=13)
+    assert services.offers_expire(now=later) == 1
+    assert SignUp.objects.get(member=first.member).status == "expired"
+    assert SignUp.objects.get(member=second.member).status == "offered"
+    with pytest.raises(ValidationError):
+        services.offer_accept(actor=first, signup=SignUp.objects.get(member=first.member))
+
+
+def test_a_lapsed_offer_moves_on_when_the_activity_page_is_loaded(client, offered):
+    activity, first, second = offered
+    SignUp.objects.filter(status="offered").update(
+        offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    client.get(reverse("activities:activity-detail", args=[activity.pk]))
+    assert SignUp.objects.get(member=second.member).status == "offered"
+    call_command("expire_offers")  # nothing left to move: harmless
+
+
+def test_accepting_a_lapsed_offer_is_refused_even_before_the_cron_runs(offered):
+    activity, first, second = offered
+    offer = SignUp.objects.get(member=first.member)
+    with pytest.raises(ValidationError):
+        services.offer_accept(
+            actor=first, signup=offer, now=offer.offer_expires_at + datetime.timedelta(seconds=1)
+        )
+
+
+def test_coordinator_adds_removes_and_moves_people_by_hand(coordinator, make_volunteer, ecommerce):
+    activity = ActivityFactory(capacity=1)
+    a, b = make_volunteer(), make_volunteer()
+    first = services.participant_add(actor=coordinator, activity=activity, member=a.member)
+    second = services.participant_add(actor=coordinator, activity=activity, member=b.member)
+    assert (first.status, second.status) == ("confirmed", "waiting")
+    with pytest.raises(ValidationError) as refused:
+        services.waitlist_promote(actor=coordinator, signup=second)
+    assert codes(refused.value) == {"full"}  # never more confirmed than places
+    services.participant_remove(actor=coordinator, signup=first)
+    assert SignUp.objects.get(pk=second.pk).status == "confirmed"  # promoted at once
+
+
+def test_raising_the_capacity_confirms_waiting_volunteers(coordinator, make_volunteer, ecommerce):
+    activity = ActivityFactory(capacity=1)
+    for _ in range(3):
+        services.signup_create(actor=make_volunteer(), activity=activity)
+    activity.capacity = 2
+    services.activity_save(actor=coordinator, activity=activity)
+    assert SignUp.objects.filter(status="confirmed").count() == 2
+
+
+def test_cancelling_an_activity_emails_everyone_signed_up(
+    coordinator, make_volunteer, ecommerce, django_capture_on_commit_callbacks
+):
+    activity = ActivityFactory(capacity=1)
+    for _ in range(2):
+        services.signup_create(actor=make_volunteer(), activity=activity)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_cancel(actor=coordinator, activity=activity, reason="台风")
+    assert len(mail.outbox) == 2 and "台风" in mail.outbox[0].body
+
+
+def test_the_signup_page_flow(client, make_volunteer, ecommerce):
+    activity = ActivityFactory(capacity=1)
+    SignUpFactory(activity=activity)
+    user = make_volunteer()
+    client.force_login(user)
+    response = client.post(reverse("activities:signup", args=[activity.pk]), follow=True)
+    assert "候补名单第 1 位" in response.content.decode()
+    response = client.post(reverse("activities:signup", args=[activity.pk]), follow=True)
+    assert "您已报名" in response.content.decode()
+    client.post(reverse("activities:cancel", args=[activity.pk]))
+    assert SignUp.objects.get(member=user.member).status == "cancelled"
