@@ -119,6 +119,7 @@ class ActivityListView(ListView):
                     _("Sun"),
                 ],  # fmt: skip
                 month=self.month,
+                today=timezone.localdate(),
                 weeks=selectors.month_grid(self.month.year, self.month.month, self.object_list),
                 previous_month=f"{previous:%Y-%m}",
                 next_month=f"{following:%Y-%m}",

@@ -1,0 +1,95 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from activities.models import Activity
+from tests.browser.conftest import log_in, screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def tomorrow(demo):
+    from groups.models import ServiceGroup
+
+    start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(
+        days=1, hours=1
+    )
+    return Activity.objects.create(
+        group=ServiceGroup.objects.get(slug="ecommerce"),
+        title="浏览器测试：电商直播实训",
+        kind="training",
+        location="漳州市演示培训中心",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        capacity=10,
+        status="published",
+    )
+
+
+def test_volunteer_signs_up_coordinator_records_hours_volunteer_sees_stars(
+    page_for, live_server, tomorrow
+):
+    volunteer = page_for(width=390, height=844)  # volunteers use their phones
+    log_in(volunteer, live_server.url, "volunteer")
+    volunteer.goto(f"{live_server.url}/activities/?kind=training")
+    volunteer.click(f"[data-activity='{tomorrow.pk}'] a.stretched-link")
+    volunteer.wait_for_url(f"{live_server.url}/activities/{tomorrow.pk}/")
+    screenshot(volunteer, "activity-detail-phone")
+    volunteer.click("#signup")
+    volunteer.wait_for_load_state()
+    assert "报名成功" in volunteer.inner_text(".alert")
+    assert volunteer.evaluate("document.documentElement.scrollWidth") <= 390
+    volunteer.goto(f"{live_server.url}/members/me/")
+    assert tomorrow.title in volunteer.inner_text("#my-activities")
+    before = volunteer.inner_text("#total-hours")
+
+    coordinator = page_for()
+    log_in(coordinator, live_server.url, "coordinator")
+    coordinator.goto(f"{live_server.url}/activities/{tomorrow.pk}/attendance/")
+    row = coordinator.locator(".attendance-row", has_text="李小雨")
+    row.locator("select").select_option("true")
+    start = timezone.localtime(tomorrow.starts_at)
+    row.locator("input[name$=checked_in_at]").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    row.locator("input[name$=checked_out_at]").fill(
+        (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    )
+    screenshot(coordinator, "attendance")
+    coordinator.click("#attendance-form [type=submit]")
+    coordinator.wait_for_load_state()
+    assert "出勤记录已保存" in coordinator.inner_text(".alert")
+
+    coordinator.goto(f"{live_server.url}/activities/{tomorrow.pk}/hours/")
+    coordinator.click("#propose-all")
+    coordinator.wait_for_load_state()
+    assert "2.00" in coordinator.inner_text("#hours-table")
+    coordinator.click("#approve-hours")
+    coordinator.wait_for_load_state()
+    assert "已审核 1 条记录" in coordinator.inner_text(".alert")
+    screenshot(coordinator, "hours")
+
+    volunteer.reload()
+    after = volunteer.inner_text("#total-hours")
+    assert float(after.split()[0]) == pytest.approx(float(before.split()[0]) + 2)
+    assert volunteer.locator("#star-level .bi-star-fill").count() >= 1
+    screenshot(volunteer, "my-page-phone")
+
+
+def test_activity_list_calendar_and_dashboard(page_for, live_server, tomorrow):
+    page = page_for()
+    page.goto(f"{live_server.url}/activities/")
+    screenshot(page, "activities")
+    page.click("#calendar-view")
+    page.wait_for_selector("#month-calendar")
+    screenshot(page, "activities-calendar")
+    log_in(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/groups/ecommerce/dashboard/")
+    assert tomorrow.title in page.inner_text("#dashboard-activities")
+    screenshot(page, "dashboard")
+    page.goto(f"{live_server.url}/activities/{tomorrow.pk}/qr/")
+    assert page.locator("#qr-code svg").count() == 1
+    screenshot(page, "qr")
