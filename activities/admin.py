@@ -56,7 +56,11 @@ class SignUpAdmin(SimpleHistoryAdmin):
     list_select_related = ("member", "activity")
     autocomplete_fields = ("member",)
     raw_id_fields = ("activity",)
-    readonly_fields = ("created_at", "reminder_sent_at")
+    # Status changes go through the services (capacity, waiting list, emails).
+    readonly_fields = ("status", "created_at", "reminder_sent_at", "offer_expires_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(ServiceHours)

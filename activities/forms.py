@@ -1,14 +1,32 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Brand, HoursCorrectionRequest, SignUp
 from members.images import process_photo
-from members.models import Member, Skill
+from members.models import Skill
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class DateTimeField(forms.DateTimeField):
+    """Refuses dates out of range with a message (year 1 minus 8 hours would overflow)."""
+
+    def to_python(self, value):
+        try:
+            result = super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(
+                _("Give a date between the years 2000 and 2100."), code="out_of_range"
+            ) from None
+        if result is not None and not 2000 <= result.year <= 2100:
+            raise forms.ValidationError(
+                _("Give a date between the years 2000 and 2100."), code="out_of_range"
+            )
+        return result
 
 
 class ActivityForm(forms.ModelForm):
@@ -35,11 +53,19 @@ class ActivityForm(forms.ModelForm):
             "skills_wanted": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = dict.fromkeys(
+            ["starts_at", "ends_at", "signup_opens_at", "signup_closes_at"], DateTimeField
+        )
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
         self.processed_cover = None
         self.fields["brand"].queryset = Brand.objects.filter(group=group)
+        self.fields["capacity"].max_value = 10_000
+        self.fields["capacity"].widget.attrs["max"] = 10_000
+        self.fields["capacity"].validators.append(MaxValueValidator(10_000))
+        self.fields["offer_hours"].validators.append(MaxValueValidator(720))
+        self.fields["offer_hours"].widget.attrs["max"] = 720
         self.fields["skills_wanted"].queryset = Skill.objects.order_by("name")
         for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
@@ -47,7 +73,7 @@ class ActivityForm(forms.ModelForm):
         self.helper.form_tag = False
         self.helper.layout = Layout(
             Fieldset(
-                _("What"),
+                _("About the activity"),
                 "title",
                 Div(Div("kind", css_class="col-md-6"), Div("brand", css_class="col-md-6"),
                     css_class="row"),
@@ -156,19 +182,27 @@ class PhotoUploadForm(forms.Form):
 
 
 class ParticipantAddForm(forms.Form):
+    """Add someone by phone: only members the coordinator manages (their groups' rosters),
+    so the form cannot be used to find out who owns any phone number."""
+
     phone = forms.CharField(
         label=_("Member's mobile phone"), max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )  # fmt: skip
 
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
     def clean_phone(self):
         from members.forms import normalise_phone
+        from volunteer_portal.permissions import members_managed_by
 
         phone = normalise_phone(self.cleaned_data["phone"])
-        member = Member.objects.filter(phone=phone).first()
+        member = members_managed_by(self.actor).filter(phone=phone).first()
         if member is None:
             raise forms.ValidationError(
-                _("No member has this phone. Add them to the roster first.")
+                _("None of your groups' members has this phone. Add them to the roster first.")
             )
         self.member = member
         return phone
@@ -183,15 +217,20 @@ class AttendanceForm(forms.Form):
         required=False,
         widget=forms.NullBooleanSelect,
     )
-    checked_in_at = forms.DateTimeField(
+    checked_in_at = DateTimeField(
         label=_("In"), required=False, widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
     )
-    checked_out_at = forms.DateTimeField(
+    checked_out_at = DateTimeField(
         label=_("Out"), required=False, widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M"]
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["attended"].widget.attrs["class"] = "form-select"
+        for name in ("checked_in_at", "checked_out_at"):
+            self.fields[name].widget = forms.DateTimeInput(
+                attrs={"type": "datetime-local", "class": "form-control"}, format="%Y-%m-%dT%H:%M"
+            )
         self.fields["attended"].widget.choices = [
             ("unknown", "—"), ("true", _("Present")), ("false", _("Absent")),
         ]  # fmt: skip

@@ -33,6 +33,11 @@ class StarLevel:
     next_threshold: int | None
     to_next: Decimal | None
     progress: int  # percent of the way from the last threshold to the next
+    levels: int = 5  # how many stars there are (thresholds are configurable)
+
+    @property
+    def shown(self) -> list[bool]:
+        return [i < self.stars for i in range(self.levels)]
 
 
 def star_level(total: Decimal, thresholds: list[int] | None = None) -> StarLevel:
@@ -41,11 +46,13 @@ def star_level(total: Decimal, thresholds: list[int] | None = None) -> StarLevel
     total = Decimal(total or 0)
     stars = sum(1 for t in thresholds if total >= t)
     if stars == len(thresholds):
-        return StarLevel(stars, total, None, None, 100)
+        return StarLevel(stars, total, None, None, 100, len(thresholds))
     low = Decimal(thresholds[stars - 1]) if stars else Decimal(0)
     high = Decimal(thresholds[stars])
     progress = int((total - low) / (high - low) * 100)
-    return StarLevel(stars, total, thresholds[stars], high - total, max(0, min(progress, 99)))
+    return StarLevel(
+        stars, total, thresholds[stars], high - total, max(0, min(progress, 99)), len(thresholds)
+    )
 
 
 def member_service_record(member) -> dict:
@@ -74,13 +81,15 @@ def member_service_record(member) -> dict:
     upcoming = list(
         SignUp.objects.live()
         .filter(member=member, activity__ends_at__gte=now)
+        .exclude(activity__status=Activity.Status.CANCELLED)
         .annotate(position=Subquery(ahead))
         .select_related("activity__group")
         .order_by("activity__starts_at")
     )
     past = list(
-        SignUp.objects.filter(member=member, activity__starts_at__lt=now)
-        .exclude(status__in=[SignUp.Status.CANCELLED, SignUp.Status.EXPIRED])
+        SignUp.objects.filter(
+            member=member, activity__starts_at__lt=now, status=SignUp.Status.CONFIRMED
+        )
         .select_related("activity__group")
         .prefetch_related("hours", "corrections")
         .order_by("-activity__starts_at")[:50]

@@ -56,6 +56,7 @@ def _email(member: Member, template: str, context: dict) -> None:
     """Email after commit, in the portal's language; never about unsaved changes."""
     if not member.email:
         return
+    context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}.txt", context)
@@ -81,19 +82,54 @@ def _require_manager(actor, activity: Activity) -> None:
 # --- Sign-ups, the waiting list and offers ------------------------------------------------
 
 
+def _clash(activity: Activity, member: Member) -> SignUp | None:
+    """A confirmed sign-up of the member for another activity at the same time."""
+    return (
+        SignUp.objects.filter(member=member, status=SignUp.Status.CONFIRMED)
+        .exclude(activity=activity)
+        .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+        .exclude(activity__status=Activity.Status.CANCELLED)
+        .select_related("activity")
+        .first()
+    )
+
+
+def _lock_member(member: Member) -> None:
+    """Serialise one volunteer's sign-ups across activities (for the overlap rule).
+
+    Locks are always taken activity first, member second, so they cannot deadlock.
+    """
+    Member.objects.select_for_update().filter(pk=member.pk).first()
+
+
 def _fill_free_places(activity: Activity, now: datetime.datetime) -> list[SignUp]:
-    """Give free places to the waiting list, in order. The activity must be locked."""
+    """Give free places to the waiting list, in order. The activity must be locked.
+
+    Only while the activity is published and has not started. Someone waiting who is
+    meanwhile confirmed for another activity at the same time is passed over (and stays
+    on the list, in case that changes).
+    """
+    moved = []
+    if activity.status != Activity.Status.PUBLISHED or activity.starts_at <= now:
+        return moved
     if activity.capacity is None:
         free = SignUp.objects.filter(activity=activity, status=SignUp.Status.WAITING).count()
     else:
         free = activity.capacity - _taken(activity)
-    moved = []
-    if free <= 0 or activity.starts_at <= now:
+    if free <= 0:
         return moved
-    for signup in SignUp.objects.filter(activity=activity).waiting_in_order()[:free]:
+    waiting = SignUp.objects.filter(activity=activity).waiting_in_order().select_related("member")
+    for signup in waiting.iterator(chunk_size=50):
+        if len(moved) >= free:
+            break
+        _lock_member(signup.member)
+        if _clash(activity, signup.member):
+            continue
         if activity.offer_hours:
             signup.status = SignUp.Status.OFFERED
-            signup.offer_expires_at = now + datetime.timedelta(hours=activity.offer_hours)
+            signup.offer_expires_at = min(
+                now + datetime.timedelta(hours=activity.offer_hours), activity.starts_at
+            )
             _audited_save(signup, None, "offered")
             _email(signup.member, "place_offered", {"signup": signup, "activity": activity})
         else:
@@ -167,18 +203,13 @@ def _refuse_if_not_open(activity: Activity, member: Member, now: datetime.dateti
 
 
 def _refuse_duplicates(activity: Activity, member: Member) -> None:
+    """The member row must be locked (``_lock_member``) so that two simultaneous sign-ups
+    for overlapping activities cannot both pass."""
     if SignUp.objects.live().filter(activity=activity, member=member).exists():
         raise ValidationError(
             _("You are already signed up for this activity."), code="already_signed_up"
         )
-    clash = (
-        SignUp.objects.filter(member=member, status=SignUp.Status.CONFIRMED)
-        .exclude(activity=activity)
-        .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
-        .exclude(activity__status=Activity.Status.CANCELLED)
-        .select_related("activity")
-        .first()
-    )
+    clash = _clash(activity, member)
     if clash:
         raise ValidationError(
             _("You are already confirmed for “%(title)s” at the same time.")
@@ -207,6 +238,7 @@ def signup_create(*, actor, activity: Activity, now: datetime.datetime | None = 
     now = now or timezone.now()
     _expire_lapsed_offers(activity, now)
     _refuse_if_not_open(activity, member, now)
+    _lock_member(member)
     _refuse_duplicates(activity, member)
     return _place(activity, member, now, actor)
 
@@ -250,7 +282,11 @@ def offer_accept(*, actor, signup: SignUp, now: datetime.datetime | None = None)
     activity = _lock(signup.activity)
     _expire_lapsed_offers(activity, now)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
-    if signup.status != SignUp.Status.OFFERED:
+    if (
+        signup.status != SignUp.Status.OFFERED
+        or activity.status != Activity.Status.PUBLISHED
+        or now >= activity.starts_at
+    ):
         raise ValidationError(_("This offer is no longer open."), code="offer_gone")
     signup.status, signup.offer_expires_at = SignUp.Status.CONFIRMED, None
     return _audited_save(signup, actor, "offer accepted")
@@ -264,8 +300,33 @@ def participant_add(
     _require_manager(actor, activity)
     activity = _lock(activity)
     now = now or timezone.now()
+    if activity.status != Activity.Status.PUBLISHED or now >= activity.ends_at:
+        raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
+    if member.status != Member.Status.ACTIVE:
+        raise ValidationError(_("This member's record is inactive."), code="inactive")
+    if (
+        activity.eligibility == Activity.Eligibility.MEMBERS
+        and not Membership.objects.active().filter(member=member, group=activity.group).exists()
+    ):
+        raise ValidationError(
+            _("Only members of %(group)s may sign up for this activity.")
+            % {"group": activity.group.name},
+            code="not_eligible",
+        )
     _expire_lapsed_offers(activity, now)
-    _refuse_duplicates(activity, member)
+    _lock_member(member)
+    if SignUp.objects.live().filter(activity=activity, member=member).exists():
+        raise ValidationError(
+            _("%(name)s is already signed up for this activity.") % {"name": member.full_name},
+            code="already_signed_up",
+        )
+    clash = _clash(activity, member)
+    if clash:
+        raise ValidationError(
+            _("%(name)s is confirmed for “%(title)s” at the same time.")
+            % {"name": member.full_name, "title": clash.activity.title},
+            code="overlap",
+        )
     return _place(activity, member, now, actor)
 
 
@@ -291,6 +352,16 @@ def waitlist_promote(*, actor, signup: SignUp) -> SignUp:
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
     if signup.status not in (SignUp.Status.WAITING, SignUp.Status.OFFERED):
         raise ValidationError(_("Only someone waiting can be moved up."), code="not_waiting")
+    if activity.status != Activity.Status.PUBLISHED:
+        raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
+    _lock_member(signup.member)
+    clash = _clash(activity, signup.member)
+    if clash:
+        raise ValidationError(
+            _("%(name)s is confirmed for “%(title)s” at the same time.")
+            % {"name": signup.member.full_name, "title": clash.activity.title},
+            code="overlap",
+        )
     if (
         signup.status == SignUp.Status.WAITING
         and activity.capacity is not None
@@ -312,7 +383,19 @@ def activity_save(*, actor, activity: Activity, themes=None, skills=None, cover=
     waiting list at once."""
     _require_manager(actor, activity)
     if activity.pk:
-        _lock(activity)
+        # The form read the row before this lock; a publish or cancel made meanwhile wins.
+        activity.status = _lock(activity).status
+        taken = _taken(activity)
+        if activity.capacity is not None and activity.capacity < taken:
+            raise ValidationError(
+                {
+                    "capacity": _(
+                        "%(n)s people already hold a place; remove some before lowering the "
+                        "number of places."
+                    )
+                    % {"n": taken}
+                }
+            )
     else:
         activity.created_by = _actor(actor)
     if cover is not None:
@@ -364,7 +447,10 @@ def activity_complete(
     activity.status = Activity.Status.COMPLETED
     activity.beneficiaries, activity.report = beneficiaries, report
     _audited_save(activity, actor, "completed")
-    for signup in SignUp.objects.filter(activity=activity, attended=True):
+    attended = SignUp.objects.filter(
+        activity=activity, attended=True, status=SignUp.Status.CONFIRMED
+    ).select_related("activity")
+    for signup in attended:
         if not signup.hours.filter(is_current=True).exists():
             _propose(actor, signup, None, "")
     return activity
@@ -377,7 +463,8 @@ def activity_copy(*, actor, activity: Activity) -> Activity:
     copy = Activity.objects.get(pk=activity.pk)
     copy.pk = None
     copy.status = Activity.Status.DRAFT
-    copy.title = _("%(title)s (copy)") % {"title": activity.title}
+    suffix = _("%(title)s (copy)") % {"title": ""}
+    copy.title = _("%(title)s (copy)") % {"title": activity.title[: 200 - len(suffix)]}
     copy.beneficiaries, copy.report = None, ""
     copy.created_by = _actor(actor)
     _audited_save(copy, actor, f"copied from #{activity.pk}")
@@ -464,6 +551,7 @@ def attendance_record(
     checked_out_at: datetime.datetime | None,
 ) -> SignUp:
     _require_manager(actor, signup.activity)
+    _require_activity_under_way(signup.activity)
     signup = SignUp.objects.select_for_update().get(pk=signup.pk)
     signup.attended = attended
     signup.checked_in_at, signup.checked_out_at = checked_in_at, checked_out_at
@@ -496,7 +584,36 @@ def default_hours(signup: SignUp) -> Decimal:
     return signup.activity.duration_hours
 
 
+def _require_activity_under_way(activity: Activity) -> None:
+    """Attendance and hours only once check-in has opened, and never for a cancelled one."""
+    if activity.status == Activity.Status.CANCELLED:
+        raise ValidationError(_("This activity was cancelled."), code="cancelled")
+    if timezone.now() < checkin_window(activity)[0]:
+        raise ValidationError(
+            _("Attendance and hours can be recorded once the activity is under way."),
+            code="not_started",
+        )
+
+
+def _require_hours_allowed(actor, signup: SignUp) -> SignUp:
+    """Hours are for confirmed participants, and nobody records or approves their own."""
+    signup = (
+        SignUp.objects.select_for_update(of=("self",))
+        .select_related("activity", "member")
+        .get(pk=signup.pk)
+    )  # one writer of a sign-up's hours at a time (only the sign-up row is locked)
+    _require_activity_under_way(signup.activity)
+    if signup.status != SignUp.Status.CONFIRMED:
+        raise ValidationError(
+            _("Hours are recorded only for confirmed participants."), code="not_confirmed"
+        )
+    if signup.member.user_id is not None and signup.member.user_id == getattr(actor, "pk", None):
+        raise PermissionDenied("Nobody records or approves their own hours.")
+    return signup
+
+
 def _propose(actor, signup: SignUp, hours: Decimal | None, note: str) -> ServiceHours:
+    signup = _require_hours_allowed(actor, signup)
     current = signup.hours.filter(is_current=True).first()
     if current and current.status == ServiceHours.Status.APPROVED:
         raise ValidationError(
@@ -521,9 +638,9 @@ def hours_propose_attended(*, actor, activity: Activity) -> int:
     """Propose hours for everyone marked present who has none yet."""
     _require_manager(actor, activity)
     count = 0
-    for signup in SignUp.objects.filter(activity=activity, attended=True).select_related(
-        "activity"
-    ):
+    for signup in SignUp.objects.filter(
+        activity=activity, attended=True, status=SignUp.Status.CONFIRMED
+    ).select_related("activity"):
         if not signup.hours.filter(is_current=True).exists():
             _propose(actor, signup, None, "")
             count += 1
@@ -536,8 +653,9 @@ def hours_approve(*, actor, entries) -> int:
     count = 0
     for entry in entries.select_related("signup__activity").select_for_update(of=("self",)):
         _require_manager(actor, entry.signup.activity)
-        if entry.status == ServiceHours.Status.APPROVED:
+        if entry.status == ServiceHours.Status.APPROVED or not entry.is_current:
             continue
+        _require_hours_allowed(actor, entry.signup)
         entry.status = ServiceHours.Status.APPROVED
         entry.approved_by, entry.approved_at = _actor(actor), timezone.now()
         _audited_save(entry, actor, "approved")
@@ -549,7 +667,8 @@ def hours_approve(*, actor, entries) -> int:
 def hours_correct(*, actor, signup: SignUp, hours: Decimal, note: str) -> ServiceHours:
     """A correction of approved hours: a new approved entry that supersedes the old one."""
     _require_manager(actor, signup.activity)
-    current = signup.hours.select_for_update().filter(is_current=True).first()
+    signup = _require_hours_allowed(actor, signup)
+    current = signup.hours.filter(is_current=True).first()
     if current is not None:
         current.is_current = False
         _audited_save(current, actor, "superseded")

@@ -52,6 +52,12 @@ from volunteer_portal.permissions import PolicyMixin
 PAGE = 20
 
 
+def _id(value) -> int | None:
+    """A primary key from a form value, or None (then the lookup 404s, never 500s)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 18 else None
+
+
 def _login(request):
     return redirect(f"{reverse('login')}?next={request.get_full_path()}")
 
@@ -92,9 +98,11 @@ class ActivityListView(ListView):
     def _month(self) -> datetime.date:
         try:
             year, month = (int(p) for p in self.request.GET.get("month", "").split("-"))
-            return datetime.date(year, month, 1)
-        except (ValueError, TypeError):
-            return timezone.localdate().replace(day=1)
+            if 1900 <= year <= 2100:
+                return datetime.date(year, month, 1)
+        except (ValueError, TypeError, OverflowError):
+            pass
+        return timezone.localdate().replace(day=1)
 
     def get_paginate_by(self, queryset):
         return None if self.calendar else PAGE
@@ -102,12 +110,12 @@ class ActivityListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
-        query.pop("page", None)
+        for key in ("page", "view", "month"):  # the links add these themselves
+            query.pop(key, None)
         context.update(filterset=self.filterset, calendar=self.calendar)
         if self.calendar:
             previous = (self.month - datetime.timedelta(days=1)).replace(day=1)
             following = (self.month + datetime.timedelta(days=32)).replace(day=1)
-            query.pop("month", None)
             context.update(
                 weekday_names=[
                     _("Mon"),
@@ -351,7 +359,10 @@ def activity_cancel(request, pk):
         return _login(request)
     activity = _managed(request, pk)
     form = CancelActivityForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("reason", [])))
+        return redirect("activities:activity-detail", pk=pk)
+    reason = form.cleaned_data["reason"]
     try:
         services.activity_cancel(actor=request.user, activity=activity, reason=reason)
     except ValidationError as error:
@@ -410,6 +421,9 @@ class PhotoUploadView(ManagerMixin, FormView):
 class ParticipantsView(ManagerMixin, FormView):
     form_class = ParticipantAddForm
     template_name = "activities/participants.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "actor": self.request.user}
 
     def get_context_data(self, **kwargs):
         signups = list(
@@ -581,6 +595,7 @@ class HoursView(ManagerMixin, View):
             .order_by("member__full_name", "pk")
         )
         for item in signups:
+            item.activity = self.activity  # already loaded: no query per row
             item.current = next(iter(item.hours.all()), None)
             item.open_correction = next(iter(item.corrections.all()), None)
             item.suggested = services.default_hours(item)
@@ -606,17 +621,21 @@ class HoursView(ManagerMixin, View):
                 n = services.hours_approve(
                     actor=request.user,
                     entries=ServiceHours.objects.filter(
-                        pk__in=[i for i in ids if i.isdigit()], signup__activity=self.activity
+                        pk__in=[_id(i) for i in ids if _id(i)], signup__activity=self.activity
                     ),
                 )
                 messages.success(request, _("%(n)s entries approved.") % {"n": n})
             elif action in ("set", "correct"):
                 target = get_object_or_404(
-                    SignUp, pk=request.POST.get("signup"), activity=self.activity
+                    SignUp, pk=_id(request.POST.get("signup")), activity=self.activity
                 )
                 form = HoursForm(request.POST)
                 if not form.is_valid():
-                    return self.get(request, pk, form=form)
+                    messages.error(
+                        request,
+                        " ".join(e for errors in form.errors.values() for e in errors),
+                    )
+                    return redirect("activities:hours", pk=pk)
                 change = services.hours_propose if action == "set" else services.hours_correct
                 change(
                     actor=request.user,
@@ -628,11 +647,13 @@ class HoursView(ManagerMixin, View):
             elif action == "decide":
                 correction = get_object_or_404(
                     HoursCorrectionRequest,
-                    pk=request.POST.get("correction"),
+                    pk=_id(request.POST.get("correction")),
                     signup__activity=self.activity,
                 )
                 form = CorrectionDecisionForm(request.POST)
-                if form.is_valid():
+                if not form.is_valid():
+                    messages.error(request, _("Choose to accept or reject."))
+                else:
                     services.correction_decide(
                         actor=request.user,
                         request=correction,

@@ -172,6 +172,9 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
+# The portal's public address, for links in emails (no request to take it from there).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # Demo data (seed_demo): the password for demo accounts when --password is not given.
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="")
 

@@ -241,3 +241,79 @@ def test_the_attendance_sheet_saves_all_rows_or_none(client, coordinator, soon):
         ordered[1]: False,
     }
     assert {a.pk, b.pk} == set(ordered)
+
+
+def test_hours_are_only_for_confirmed_participants_and_never_self_approved(
+    coordinator, make_volunteer, soon
+):
+    removed = SignUpFactory(activity=soon, status="removed", attended=True)
+    with pytest.raises(ValidationError) as refused:
+        services.hours_propose(actor=coordinator, signup=removed, hours=Decimal("2"))
+    assert codes(refused.value) == {"not_confirmed"}
+    own = SignUpFactory(activity=soon, member=coordinator.member, attended=True)
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.hours_propose(actor=coordinator, signup=own, hours=Decimal("10"))
+
+
+def test_the_hours_page_refuses_bad_ids_and_values_without_a_500(client, coordinator, soon):
+    SignUpFactory(activity=soon)
+    client.force_login(coordinator)
+    url = reverse("activities:hours", args=[soon.pk])
+    for data in (
+        {"action": "set", "signup": "abc", "hours": "1"},
+        {"action": "decide", "correction": "x", "decision": "accept"},
+    ):
+        assert client.post(url, data).status_code == 404
+    target = SignUp.objects.get()
+    response = client.post(url, {"action": "set", "signup": target.pk, "hours": "300"}, follow=True)
+    assert response.status_code == 200 and "240" in response.content.decode()
+    assert not target.hours.exists()
+
+
+def test_the_hours_page_costs_the_same_queries_for_2_and_12_participants(client, coordinator, soon):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(coordinator)
+    url = reverse("activities:hours", args=[soon.pk])
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        SignUpFactory(activity=soon)
+    small = measure()
+    for _ in range(10):
+        SignUpFactory(activity=soon)
+    assert measure() == small
+
+
+def test_a_far_month_in_the_calendar_is_not_an_error(client, ecommerce):
+    for month in ("9999-12", "0001-01", "2026-13", "abc"):
+        url = reverse("activities:activity-list") + f"?view=calendar&month={month}"
+        assert client.get(url).status_code == 200
+
+
+def test_attendance_and_hours_wait_for_the_activity_and_never_for_a_cancelled_one(
+    coordinator, ecommerce
+):
+    next_week = ActivityFactory(
+        starts_at=timezone.now() + datetime.timedelta(days=7),
+        ends_at=timezone.now() + datetime.timedelta(days=7, hours=2),
+    )
+    signup = SignUpFactory(activity=next_week)
+    with pytest.raises(ValidationError) as refused:
+        services.attendance_record(
+            actor=coordinator, signup=signup, attended=True, checked_in_at=None,
+            checked_out_at=None,
+        )  # fmt: skip
+    assert codes(refused.value) == {"not_started"}
+    next_week.status = "cancelled"
+    next_week.save()
+    with pytest.raises(ValidationError) as refused:
+        services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2"))
+    assert codes(refused.value) == {"cancelled"}

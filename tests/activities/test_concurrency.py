@@ -90,3 +90,20 @@ def test_cancellations_racing_new_sign_ups_never_overbook(make_volunteer, ecomme
     # The places went to the first five who were already waiting, not to newcomers.
     assert set(confirmed.values_list("member__user", flat=True)) == {u.pk for u in waiting[:5]}
     assert SignUp.objects.filter(activity=activity, status="waiting").count() == 15
+
+
+def test_simultaneous_sign_ups_for_two_overlapping_activities_confirm_only_one(
+    make_volunteer, ecommerce
+):
+    first = ActivityFactory(capacity=5)
+    second = ActivityFactory(capacity=5, starts_at=first.starts_at, ends_at=first.ends_at)
+    for _ in range(5):  # repeat: a race shows itself only sometimes
+        user = make_volunteer()
+        errors, _ = run_together(
+            [
+                lambda u=user: services.signup_create(actor=u, activity=first),
+                lambda u=user: services.signup_create(actor=u, activity=second),
+            ]
+        )
+        assert SignUp.objects.filter(member=user.member, status="confirmed").count() == 1
+        assert len(errors) == 1

@@ -232,3 +232,24 @@ def test_reminders_go_out_once_for_the_next_24_hours(
     assert len(mail.outbox) == 1 and soon.title in mail.outbox[0].subject
     assert "1 reminders sent" in out.getvalue() and "0 reminders sent" in out.getvalue()
     assert SignUp.objects.get(activity=soon).reminder_sent_at is not None
+
+
+def test_out_of_range_dates_and_huge_numbers_get_field_errors(client, coordinator, ecommerce):
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("activities:activity-create", args=["ecommerce"]),
+        {
+            "title": "离谱的输入",
+            "kind": "service",
+            "starts_at": "0001-01-01T00:00",
+            "ends_at": "9999-12-31T23:59",
+            "capacity": "2147483648",
+            "offer_hours": "99999999999999",
+            "eligibility": "public",
+        },
+    )
+    assert response.status_code == 200
+    assert {"starts_at", "ends_at", "capacity", "offer_hours"} <= set(
+        response.context["form"].errors
+    )
+    assert not Activity.objects.filter(title="离谱的输入").exists()

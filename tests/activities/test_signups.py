@@ -1,6 +1,7 @@
 """Signing up, the waiting list, offers, and every reason for a refusal."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -140,8 +141,12 @@ def test_a_freed_place_is_offered_and_can_be_accepted(offered):
 
 def test_a_lapsed_offer_passes_to_the_next_by_the_cron_command(offered):
     activity, first, second = offered
-    later = timezone.now() + datetime.timedelta(hours=13)
-    assert services.offers_expire(now=later) == 1
+    SignUp.objects.filter(status="offered").update(
+        offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    out = io.StringIO()
+    call_command("expire_offers", stdout=out)
+    assert "1 lapsed offers moved on" in out.getvalue()
     assert SignUp.objects.get(member=first.member).status == "expired"
     assert SignUp.objects.get(member=second.member).status == "offered"
     with pytest.raises(ValidationError):
@@ -211,3 +216,93 @@ def test_the_signup_page_flow(client, make_volunteer, ecommerce):
     assert "您已报名" in response.content.decode()
     client.post(reverse("activities:cancel", args=[activity.pk]))
     assert SignUp.objects.get(member=user.member).status == "cancelled"
+
+
+def test_places_cannot_be_lowered_below_those_already_confirmed(
+    coordinator, make_volunteer, ecommerce
+):
+    activity = ActivityFactory(capacity=3)
+    for _ in range(3):
+        services.signup_create(actor=make_volunteer(), activity=activity)
+    activity.capacity = 2
+    with pytest.raises(ValidationError) as refused:
+        services.activity_save(actor=coordinator, activity=activity)
+    assert "capacity" in refused.value.message_dict
+    assert Activity.objects.get(pk=activity.pk).capacity == 3
+
+
+def test_an_offer_never_outlasts_the_start_and_cannot_be_accepted_after_it(
+    make_volunteer, ecommerce
+):
+    start = timezone.now() + datetime.timedelta(hours=2)
+    activity = ActivityFactory(
+        capacity=1, offer_hours=48, starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    holder, first = make_volunteer(), make_volunteer()
+    held = services.signup_create(actor=holder, activity=activity)
+    services.signup_create(actor=first, activity=activity)
+    services.signup_cancel(actor=holder, signup=held)
+    offer = SignUp.objects.get(member=first.member)
+    assert offer.offer_expires_at == activity.starts_at
+    with pytest.raises(ValidationError):
+        services.offer_accept(actor=first, signup=offer, now=start + datetime.timedelta(minutes=1))
+
+
+def test_a_cancelled_activity_hands_out_no_more_places(
+    coordinator, make_volunteer, ecommerce, django_capture_on_commit_callbacks
+):
+    activity = ActivityFactory(capacity=1)
+    holder, waiting = make_volunteer(), make_volunteer()
+    held = services.signup_create(actor=holder, activity=activity)
+    services.signup_create(actor=waiting, activity=activity)
+    services.activity_cancel(actor=coordinator, activity=activity)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.signup_cancel(actor=holder, signup=held)
+    assert SignUp.objects.get(member=waiting.member).status == "waiting"
+    assert mail.outbox == []
+
+
+def test_someone_waiting_who_is_confirmed_elsewhere_at_that_time_is_passed_over(
+    coordinator, make_volunteer, ecommerce
+):
+    a = ActivityFactory(capacity=1)
+    b = ActivityFactory(capacity=5, starts_at=a.starts_at, ends_at=a.ends_at)
+    holder, busy, free = make_volunteer(), make_volunteer(), make_volunteer()
+    held = services.signup_create(actor=holder, activity=a)
+    services.signup_create(actor=busy, activity=a)  # waiting for a
+    services.signup_create(actor=free, activity=a)  # waiting for a, second
+    services.signup_create(actor=busy, activity=b)  # confirmed for b, same time
+    services.signup_cancel(actor=holder, signup=held)
+    assert SignUp.objects.get(member=busy.member, activity=a).status == "waiting"
+    assert SignUp.objects.get(member=free.member, activity=a).status == "confirmed"
+    with pytest.raises(ValidationError) as refused:
+        services.waitlist_promote(
+            actor=coordinator, signup=SignUp.objects.get(member=busy.member, activity=a)
+        )
+    assert codes(refused.value) == {"full"} or codes(refused.value) == {"overlap"}
+
+
+def test_coordinators_add_only_their_groups_members_and_the_rules_still_apply(
+    client, coordinator, make_volunteer, ecommerce, culture
+):
+    outsider = make_volunteer(phone="13600000001")
+    MembershipFactory(member=outsider.member, group=culture)
+    insider = make_volunteer(phone="13600000002")
+    MembershipFactory(member=insider.member, group=ecommerce)
+    activity = ActivityFactory(eligibility=Activity.Eligibility.MEMBERS)
+    client.force_login(coordinator)
+    url = reverse("activities:participants", args=[activity.pk])
+    response = client.post(url, {"phone": "13600000001"})
+    assert "phone" in response.context["form"].errors
+    assert outsider.member.full_name not in response.content.decode()
+    client.post(url, {"phone": "13600000002"})
+    assert SignUp.objects.get(member=insider.member).status == "confirmed"
+    cancelled = ActivityFactory(status=Activity.Status.CANCELLED)
+    with pytest.raises(ValidationError):
+        services.participant_add(actor=coordinator, activity=cancelled, member=insider.member)
+
+
+def test_copying_an_activity_with_a_long_title_keeps_it_valid(coordinator, ecommerce):
+    copy = services.activity_copy(actor=coordinator, activity=ActivityFactory(title="长" * 200))
+    assert len(copy.title) <= 200

@@ -13,12 +13,11 @@ pytestmark = [
 
 
 @pytest.fixture
-def tomorrow(demo):
+def soon(demo):
     from groups.models import ServiceGroup
 
-    start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + datetime.timedelta(
-        days=1, hours=1
-    )
+    # Starting in half an hour: sign-up is still open and check-in has opened.
+    start = timezone.localtime().replace(second=0, microsecond=0) + datetime.timedelta(minutes=30)
     return Activity.objects.create(
         group=ServiceGroup.objects.get(slug="ecommerce"),
         title="浏览器测试：电商直播实训",
@@ -32,28 +31,28 @@ def tomorrow(demo):
 
 
 def test_volunteer_signs_up_coordinator_records_hours_volunteer_sees_stars(
-    page_for, live_server, tomorrow
+    page_for, live_server, soon
 ):
     volunteer = page_for(width=390, height=844)  # volunteers use their phones
     log_in(volunteer, live_server.url, "volunteer")
     volunteer.goto(f"{live_server.url}/activities/?kind=training")
-    volunteer.click(f"[data-activity='{tomorrow.pk}'] a.stretched-link")
-    volunteer.wait_for_url(f"{live_server.url}/activities/{tomorrow.pk}/")
+    volunteer.click(f"[data-activity='{soon.pk}'] a.stretched-link")
+    volunteer.wait_for_url(f"{live_server.url}/activities/{soon.pk}/")
     screenshot(volunteer, "activity-detail-phone")
     volunteer.click("#signup")
     volunteer.wait_for_load_state()
     assert "报名成功" in volunteer.inner_text(".alert")
     assert volunteer.evaluate("document.documentElement.scrollWidth") <= 390
     volunteer.goto(f"{live_server.url}/members/me/")
-    assert tomorrow.title in volunteer.inner_text("#my-activities")
+    assert soon.title in volunteer.inner_text("#my-activities")
     before = volunteer.inner_text("#total-hours")
 
     coordinator = page_for()
     log_in(coordinator, live_server.url, "coordinator")
-    coordinator.goto(f"{live_server.url}/activities/{tomorrow.pk}/attendance/")
+    coordinator.goto(f"{live_server.url}/activities/{soon.pk}/attendance/")
     row = coordinator.locator(".attendance-row", has_text="李小雨")
     row.locator("select").select_option("true")
-    start = timezone.localtime(tomorrow.starts_at)
+    start = timezone.localtime(soon.starts_at)
     row.locator("input[name$=checked_in_at]").fill(start.strftime("%Y-%m-%dT%H:%M"))
     row.locator("input[name$=checked_out_at]").fill(
         (start + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
@@ -63,7 +62,7 @@ def test_volunteer_signs_up_coordinator_records_hours_volunteer_sees_stars(
     coordinator.wait_for_load_state()
     assert "出勤记录已保存" in coordinator.inner_text(".alert")
 
-    coordinator.goto(f"{live_server.url}/activities/{tomorrow.pk}/hours/")
+    coordinator.goto(f"{live_server.url}/activities/{soon.pk}/hours/")
     coordinator.click("#propose-all")
     coordinator.wait_for_load_state()
     assert "2.00" in coordinator.inner_text("#hours-table")
@@ -79,7 +78,7 @@ def test_volunteer_signs_up_coordinator_records_hours_volunteer_sees_stars(
     screenshot(volunteer, "my-page-phone")
 
 
-def test_activity_list_calendar_and_dashboard(page_for, live_server, tomorrow):
+def test_activity_list_calendar_and_dashboard(page_for, live_server, soon):
     page = page_for()
     page.goto(f"{live_server.url}/activities/")
     screenshot(page, "activities")
@@ -88,8 +87,8 @@ def test_activity_list_calendar_and_dashboard(page_for, live_server, tomorrow):
     screenshot(page, "activities-calendar")
     log_in(page, live_server.url, "coordinator")
     page.goto(f"{live_server.url}/groups/ecommerce/dashboard/")
-    assert tomorrow.title in page.inner_text("#dashboard-activities")
+    assert soon.title in page.inner_text("#dashboard-activities")
     screenshot(page, "dashboard")
-    page.goto(f"{live_server.url}/activities/{tomorrow.pk}/qr/")
+    page.goto(f"{live_server.url}/activities/{soon.pk}/qr/")
     assert page.locator("#qr-code svg").count() == 1
     screenshot(page, "qr")

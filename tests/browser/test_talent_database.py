@@ -18,7 +18,7 @@ def test_coordinator_filters_the_roster_by_skill_opens_a_member_and_exports(
     page = page_for()
     log_in(page, live_server.url, "coordinator")
     page.click("#my-groups")
-    page.click(".dropdown-menu.show a:has-text('电商培训服务团')")
+    page.click(".dropdown-menu.show a:has-text('成员名单')")
     page.wait_for_url(f"{live_server.url}/groups/ecommerce/roster/")
     total = page.locator("table.member-table tbody tr").count()
     assert total > 5

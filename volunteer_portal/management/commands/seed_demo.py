@@ -323,7 +323,10 @@ class Command(BaseCommand):
             places = activity.capacity or 8
             wanted = (places // 2, places + 3, places - 1)[index % 3]
             start = activity.starts_at
+            signed_up_from = min(start, now) - datetime.timedelta(days=5)
             chosen = (members[index * 7 % len(members) :] + members)[:wanted] if members else []
+            if (past or index % 3 == 0) and volunteer not in chosen:
+                chosen.insert(0, volunteer)  # the demo volunteer has some activities too
             for position, member in enumerate(chosen):
                 confirmed = activity.capacity is None or position < activity.capacity
                 signups.append(
@@ -331,18 +334,8 @@ class Command(BaseCommand):
                         activity=activity,
                         member=member,
                         status=SignUp.Status.CONFIRMED if confirmed else SignUp.Status.WAITING,
-                        created_at=start - datetime.timedelta(days=5, minutes=-position),
+                        created_at=signed_up_from + datetime.timedelta(minutes=position),
                         attended=True if past and confirmed else None,
-                    )
-                )
-            if past or index % 3 == 0:
-                signups.append(
-                    SignUp(
-                        activity=activity,
-                        member=volunteer,
-                        status=SignUp.Status.CONFIRMED,
-                        created_at=start - datetime.timedelta(days=6),
-                        attended=True if past else None,
                     )
                 )
         through.objects.bulk_create(theme_links, batch_size=2000)
