@@ -11,28 +11,19 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from members.models import District
+from members.models import BilingualName, District
 
 
-class Theme(models.Model):
+class Theme(BilingualName):
     """Rural revitalisation, civilisation creation, ... (admin-editable)."""
-
-    name = models.CharField(_("name (Chinese)"), max_length=50, unique=True)
-    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("theme")
         verbose_name_plural = _("themes")
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        if not (get_language() or "zh").startswith("zh") and self.name_en:
-            return self.name_en
-        return self.name
 
 
 class Brand(models.Model):

@@ -32,21 +32,28 @@ class User(AbstractUser):
         verbose_name_plural = _("accounts")
 
 
-class Skill(models.Model):
-    """An expertise from the admin-kept list (tax law, live-stream selling, ...)."""
+class BilingualName(models.Model):
+    """A short admin-kept label in Chinese, with an optional English name."""
 
     name = models.CharField(_("name (Chinese)"), max_length=50, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
 
     class Meta:
-        verbose_name = _("skill")
-        verbose_name_plural = _("skills")
-        ordering = ["name"]
+        abstract = True
 
     def __str__(self) -> str:
         if not (get_language() or "zh").startswith("zh") and self.name_en:
             return self.name_en
         return self.name
+
+
+class Skill(BilingualName):
+    """An expertise from the admin-kept list (tax law, live-stream selling, ...)."""
+
+    class Meta:
+        verbose_name = _("skill")
+        verbose_name_plural = _("skills")
+        ordering = ["name"]
 
 
 class PersonnelCategory(models.TextChoices):
