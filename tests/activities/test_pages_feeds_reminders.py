@@ -47,6 +47,30 @@ def add_activities(n, **fields):
     Activity.themes.through.objects.bulk_create(
         [Activity.themes.through(activity=a, theme=theme) for a in activities], batch_size=1000
     )
+    if fields.get("with_people"):
+        # Every part of the dashboard has rows: places taken, people waiting,
+        # cancellations and hours waiting for approval.
+        from activities.models import ServiceHours
+        from tests.factories import MemberFactory
+
+        members = MemberFactory.create_batch(3)
+        signups = SignUp.objects.bulk_create(
+            [
+                SignUp(activity=a, member=m, status=status, cancelled_at=cancelled)
+                for a in activities
+                for m, status, cancelled in zip(
+                    members,
+                    ("confirmed", "waiting", "cancelled"),
+                    (None, None, now),
+                    strict=True,
+                )
+            ],
+            batch_size=2000,
+        )
+        ServiceHours.objects.bulk_create(
+            [ServiceHours(signup=s, hours=2) for s in signups if s.status == "confirmed"],
+            batch_size=2000,
+        )
     return activities
 
 
@@ -91,11 +115,15 @@ def test_activity_lists_cost_the_same_queries_at_10_and_2000(client, ecommerce, 
 
 
 def test_the_dashboard_costs_the_same_queries_at_10_and_2000(client, coordinator, ecommerce):
+    from tests.factories import MembershipFactory
+
     client.force_login(coordinator)
     url = reverse("activities:dashboard", args=["ecommerce"])
-    add_activities(10, group_id=ecommerce.pk)
+    add_activities(10, group_id=ecommerce.pk, with_people=True)
+    MembershipFactory.create_batch(3, group=ecommerce, status="applied")
     small = count_queries(client, url)
-    add_activities(1990, group_id=ecommerce.pk)
+    add_activities(1990, group_id=ecommerce.pk, with_people=True)
+    MembershipFactory.create_batch(30, group=ecommerce, status="applied")
     large = count_queries(client, url)
     assert small == large <= 14
 
@@ -253,3 +281,48 @@ def test_out_of_range_dates_and_huge_numbers_get_field_errors(client, coordinato
         response.context["form"].errors
     )
     assert not Activity.objects.filter(title="离谱的输入").exists()
+
+
+@pytest.mark.parametrize("page", ["participants", "attendance"])
+def test_participant_pages_cost_the_same_queries_for_2_and_20_people(
+    client, coordinator, ecommerce, page
+):
+    start = timezone.now() + datetime.timedelta(minutes=10)  # under way: attendance opens
+    activity = ActivityFactory(capacity=100, starts_at=start,
+                               ends_at=start + datetime.timedelta(hours=2))  # fmt: skip
+    client.force_login(coordinator)
+    url = reverse(f"activities:{page}", args=[activity.pk])
+    for _ in range(2):
+        SignUpFactory(activity=activity)
+    small = count_queries(client, url)
+    for _ in range(18):
+        SignUpFactory(activity=activity)
+    assert count_queries(client, url) == small
+
+
+def test_my_page_costs_the_same_queries_for_few_and_many_activities(
+    client, make_volunteer, coordinator, ecommerce
+):
+    from decimal import Decimal
+
+    from activities.models import ServiceHours
+
+    user = make_volunteer()
+    client.force_login(user)
+
+    def add(n, offset):
+        for i in range(n):
+            start = timezone.now() - datetime.timedelta(days=10 + offset + i)
+            past = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+            signup = SignUpFactory(activity=past, member=user.member, attended=True)
+            ServiceHours.objects.create(signup=signup, hours=Decimal("2"))
+            future = ActivityFactory(
+                starts_at=timezone.now() + datetime.timedelta(days=5 + offset + i),
+                ends_at=timezone.now() + datetime.timedelta(days=5 + offset + i, hours=1),
+            )
+            SignUpFactory(activity=future, member=user.member, status="waiting")
+
+    add(2, 0)
+    small = count_queries(client, reverse("me"))
+    add(10, 100)
+    assert count_queries(client, reverse("me")) == small
