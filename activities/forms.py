@@ -250,9 +250,6 @@ class BaseAttendanceFormSet(forms.BaseFormSet):
         self.signups = signups
         super().__init__(*args, **kwargs)
 
-    def get_form_kwargs(self, index):
-        return super().get_form_kwargs(index)
-
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         form.fields["signup"].queryset = SignUp.objects.filter(pk__in=[s.pk for s in self.signups])

@@ -14,11 +14,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import (
@@ -36,6 +34,7 @@ from activities.permissions import activity_policy
 from groups.models import Membership, Organisation
 from members.images import ProcessedImage
 from members.models import Member
+from members.services import member_email
 
 CHECKIN_SALT = "activities.checkin"
 
@@ -50,20 +49,6 @@ def _audited_save(obj, actor, reason: str | None = None, **kwargs):
         obj._change_reason = reason
     obj.save(**kwargs)
     return obj
-
-
-def _email(member: Member, template: str, context: dict) -> None:
-    """Email after commit, in the portal's language; never about unsaved changes."""
-    if not member.email:
-        return
-    context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}.txt", context)
-    recipient = member.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    )
 
 
 def _lock(activity: Activity) -> Activity:
@@ -131,11 +116,11 @@ def _fill_free_places(activity: Activity, now: datetime.datetime) -> list[SignUp
                 now + datetime.timedelta(hours=activity.offer_hours), activity.starts_at
             )
             _audited_save(signup, None, "offered")
-            _email(signup.member, "place_offered", {"signup": signup, "activity": activity})
+            member_email(signup.member, "place_offered", {"signup": signup, "activity": activity})
         else:
             signup.status = SignUp.Status.CONFIRMED
             _audited_save(signup, None, "promoted")
-            _email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
+            member_email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
         moved.append(signup)
     return moved
 
@@ -191,6 +176,10 @@ def _refuse_if_not_open(activity: Activity, member: Member, now: datetime.dateti
         raise ValidationError(_("Sign-up for this activity has closed."), code="closed")
     if member.status != Member.Status.ACTIVE:
         raise ValidationError(_("Your record is inactive; please contact a coordinator."))
+    _refuse_if_not_eligible(activity, member)
+
+
+def _refuse_if_not_eligible(activity: Activity, member: Member) -> None:
     if (
         activity.eligibility == Activity.Eligibility.MEMBERS
         and not Membership.objects.active().filter(member=member, group=activity.group).exists()
@@ -304,15 +293,7 @@ def participant_add(
         raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
     if member.status != Member.Status.ACTIVE:
         raise ValidationError(_("This member's record is inactive."), code="inactive")
-    if (
-        activity.eligibility == Activity.Eligibility.MEMBERS
-        and not Membership.objects.active().filter(member=member, group=activity.group).exists()
-    ):
-        raise ValidationError(
-            _("Only members of %(group)s may sign up for this activity.")
-            % {"group": activity.group.name},
-            code="not_eligible",
-        )
+    _refuse_if_not_eligible(activity, member)
     _expire_lapsed_offers(activity, now)
     _lock_member(member)
     if SignUp.objects.live().filter(activity=activity, member=member).exists():
@@ -370,7 +351,7 @@ def waitlist_promote(*, actor, signup: SignUp) -> SignUp:
         raise ValidationError(_("No place is free. Raise the number of places first."), code="full")
     signup.status, signup.offer_expires_at = SignUp.Status.CONFIRMED, None
     _audited_save(signup, actor, "moved up by hand")
-    _email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
+    member_email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
     return signup
 
 
@@ -431,7 +412,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
     activity.status = Activity.Status.CANCELLED
     _audited_save(activity, actor, "cancelled")
     for signup in SignUp.objects.live().filter(activity=activity).select_related("member"):
-        _email(signup.member, "activity_cancelled", {"activity": activity, "reason": reason})
+        member_email(signup.member, "activity_cancelled", {"activity": activity, "reason": reason})
     return activity
 
 
@@ -723,7 +704,7 @@ def correction_decide(
             note=_("Correction requested by the volunteer: %(reason)s")
             % {"reason": request.reason},
         )
-    _email(request.signup.member, "correction_decided", {"request": request})
+    member_email(request.signup.member, "correction_decided", {"request": request})
     return request
 
 
@@ -798,6 +779,8 @@ def send_reminders(*, now: datetime.datetime | None = None) -> int:
             )
             if claimed:
                 signup = SignUp.objects.select_related("member", "activity").get(pk=pk)
-                _email(signup.member, "reminder", {"signup": signup, "activity": signup.activity})
+                member_email(
+                    signup.member, "reminder", {"signup": signup, "activity": signup.activity}
+                )
                 sent += 1
     return sent

@@ -697,7 +697,6 @@ class MyPageView(MeView):
                 if feed
                 else None
             ),
-            "correction_form": CorrectionRequestForm(),
             "certificates": list(member.certificates.all()[:5]),
         }
 

@@ -1,19 +1,16 @@
 """Writes to service groups and memberships. Every change goes through here."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from groups.models import Membership, ServiceGroup
 from groups.permissions import group_policy
 from members.images import ProcessedImage
 from members.models import Member
-from members.services import member_create
+from members.services import member_create, member_email
 
 # Sentinel for "leave the emblem as it is".
 KEEP = object()
@@ -57,18 +54,6 @@ def group_update_profile(
 
 
 # --- Memberships: apply, approve, reject, leave -------------------------------------
-
-
-def _notify(member: Member, template: str, context: dict) -> None:
-    """Email the member after the transaction commits (never about unsaved changes)."""
-    if not member.email:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"emails/{template}.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [member.email])
-    )
 
 
 def _save_membership(membership: Membership, actor, reason: str | None = None) -> Membership:
@@ -115,7 +100,7 @@ def membership_approve(*, actor, membership: Membership) -> Membership:
     membership = _decide(actor, membership)
     membership.status = Membership.Status.ACTIVE
     _save_membership(membership, actor, "approved")
-    _notify(membership.member, "membership_approved", {"membership": membership})
+    member_email(membership.member, "membership_approved", {"membership": membership})
     return membership
 
 
@@ -127,7 +112,7 @@ def membership_reject(*, actor, membership: Membership, reason: str) -> Membersh
     membership.status = Membership.Status.REJECTED
     membership.rejection_reason = reason.strip()
     _save_membership(membership, actor, "rejected")
-    _notify(membership.member, "membership_rejected", {"membership": membership})
+    member_email(membership.member, "membership_rejected", {"membership": membership})
     return membership
 
 

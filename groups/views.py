@@ -140,15 +140,21 @@ class ApplyView(LoginRequiredMixin, FormView):
         return redirect("me")
 
 
+def _managed_group(request, slug) -> ServiceGroup:
+    """The group, if the user may manage it: 404 when they cannot see it, 403 otherwise."""
+    group = get_object_or_404(group_policy.visible(request.user), slug=slug)
+    if not group_policy.can_change(request.user, group):
+        raise PermissionDenied
+    return group
+
+
 class GroupManagerMixin(AccessMixin):
     """Pages for the group's coordinators and admins: ``self.group`` is the group."""
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.group = get_object_or_404(group_policy.visible(request.user), slug=kwargs["slug"])
-        if not group_policy.can_change(request.user, self.group):
-            raise PermissionDenied
+        self.group = _managed_group(request, kwargs["slug"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -177,9 +183,7 @@ class ApplicationListView(GroupManagerMixin, ListView):
 def application_decide(request, slug, pk, decision):
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next={reverse('groups:applications', args=[slug])}")
-    group = get_object_or_404(group_policy.visible(request.user), slug=slug)
-    if not group_policy.can_change(request.user, group):
-        raise PermissionDenied
+    group = _managed_group(request, slug)
     membership = get_object_or_404(
         Membership.objects.filter(group=group).select_related("member"), pk=pk
     )
@@ -341,9 +345,7 @@ class RosterImportView(GroupManagerMixin, FormView):
 def roster_import_confirm(request, slug):
     if not request.user.is_authenticated:
         return redirect("login")
-    group = get_object_or_404(group_policy.visible(request.user), slug=slug)
-    if not group_policy.can_change(request.user, group):
-        raise PermissionDenied
+    group = _managed_group(request, slug)
     token = request.POST.get("token", "")
     pending = request.session.get(SPOOL_SESSION_KEY, {})
     entry = pending.get(token)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.images import ProcessedImage
@@ -62,6 +65,21 @@ def _save(member: Member, actor, reason: str | None = None) -> Member:
         member._change_reason = reason
     member.save()
     return member
+
+
+def member_email(member: Member, template: str, context: dict) -> None:
+    """Email a member after the transaction commits (never about unsaved changes), in the
+    portal's language, from ``templates/emails/<template>.txt`` and ``…_subject.txt``."""
+    if not member.email:
+        return
+    context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"emails/{template}.txt", context)
+    recipient = member.email
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    )
 
 
 @transaction.atomic
