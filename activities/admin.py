@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from activities import services
 from activities.models import (
     Activity,
     ActivityPhoto,
@@ -12,6 +18,19 @@ from activities.models import (
     SignUp,
     Theme,
 )
+
+
+class NoRevertHistoryAdmin(SimpleHistoryAdmin):
+    """Past versions can be read, not restored: restoring one would write a status, a number
+    of places or an approval past the services (waiting list, rules, emails)."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Theme)
@@ -36,7 +55,7 @@ class PhotoInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(NoRevertHistoryAdmin):
     list_display = ("title", "group", "kind", "starts_at", "capacity", "status")
     list_filter = ("status", "kind", "group", "themes", "district")
     search_fields = ("title", "location")
@@ -44,12 +63,66 @@ class ActivityAdmin(SimpleHistoryAdmin):
     list_select_related = ("group",)
     filter_horizontal = ("themes", "skills_wanted")
     autocomplete_fields = ("brand",)
-    readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = [PhotoInline]
+    actions = ["publish_drafts", "cancel_activities"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Status and places change through the services (waiting list, "places >= taken",
+        # emails): the portal's edit page and the actions below. New activities are drafts.
+        places = () if obj is None else ("capacity",)
+        return ("status", *places, "places_and_status", "created_by", "created_at", "updated_at")
+
+    @admin.display(description=_("Places and status"))
+    def places_and_status(self, obj):
+        text = gettext(
+            "Places are changed on the portal's edit page, and the status with the actions "
+            "in the activity list (publish, cancel), so the waiting list, the places already "
+            "taken and the emails to volunteers are looked after. New activities start as "
+            "drafts."
+        )
+        if obj is None or obj.pk is None:
+            return text
+        url = reverse("activities:activity-edit", args=[obj.pk])
+        return format_html('{} <a href="{}">{}</a>', text, url, gettext("Open the edit page"))
+
+    def _for_each(self, request, queryset, write, summary: str) -> None:
+        """Run a service per activity; rows a rule refuses are left out and reported."""
+        done, left_out = 0, []
+        for activity in queryset.order_by("pk"):
+            try:
+                write(activity)
+            except ValidationError as error:
+                left_out.append(f"{activity}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        message = summary % {"done": done, "left": len(left_out)}
+        self.message_user(
+            request,
+            " ".join([message, *left_out]),
+            messages.WARNING if left_out else messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Publish selected drafts"), permissions=["change"])
+    def publish_drafts(self, request, queryset):
+        self._for_each(
+            request,
+            queryset,
+            lambda activity: services.activity_publish(actor=request.user, activity=activity),
+            gettext("%(done)d published, %(left)d left out."),
+        )
+
+    @admin.action(description=_("Cancel selected activities"), permissions=["change"])
+    def cancel_activities(self, request, queryset):
+        self._for_each(
+            request,
+            queryset,
+            lambda activity: services.activity_cancel(actor=request.user, activity=activity),
+            gettext("%(done)d cancelled, %(left)d left out."),
+        )
 
 
 @admin.register(SignUp)
-class SignUpAdmin(SimpleHistoryAdmin):
+class SignUpAdmin(NoRevertHistoryAdmin):
     list_display = ("member", "activity", "status", "created_at", "attended", "checked_in_at")
     list_filter = ("status", "attended", "activity__group")
     search_fields = ("member__full_name", "member__phone", "activity__title")
@@ -64,18 +137,24 @@ class SignUpAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServiceHours)
-class ServiceHoursAdmin(SimpleHistoryAdmin):
+class ServiceHoursAdmin(NoRevertHistoryAdmin):
     list_display = ("signup", "hours", "status", "is_current", "approved_by", "approved_at")
     list_filter = ("status", "is_current")
     search_fields = ("signup__member__full_name", "signup__activity__title")
     list_select_related = ("signup__member", "signup__activity", "approved_by")
-    raw_id_fields = ("signup", "supersedes")
+
+    def has_add_permission(self, request):
+        return False  # hours are recorded on the activity's hours page
 
     def get_readonly_fields(self, request, obj=None):
-        # Approved hours are locked; corrections are new entries (made on the hours page).
+        # Approved hours are locked; corrections are new entries (made on the hours page),
+        # and approval goes through the service there too.
         if obj is not None and obj.status == ServiceHours.Status.APPROVED:
             return [f.name for f in self.model._meta.fields]
-        return ["approved_by", "approved_at", "recorded_by"]
+        return [
+            "signup", "status", "is_current", "supersedes",
+            "recorded_by", "approved_by", "approved_at",
+        ]  # fmt: skip
 
 
 @admin.register(HoursCorrectionRequest)

@@ -10,7 +10,7 @@ from members.models import District
 def _visible_groups(request):
     from groups.permissions import group_policy
 
-    return group_policy.visible(request.user if request else None).filter(is_active=True)
+    return group_policy.instances_for(request.user if request else None).filter(is_active=True)
 
 
 class ActivityFilter(django_filters.FilterSet):

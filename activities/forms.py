@@ -114,6 +114,8 @@ class ActivityForm(forms.ModelForm):
         if starts and closes and closes > starts:
             self.add_error("signup_closes_at", _("Sign-up must close by the start."))
         opens = cleaned.get("signup_opens_at")
+        if not closes and not self.has_error("signup_closes_at"):
+            closes = starts  # no closing time: sign-up closes at the start
         if opens and closes and opens >= closes:
             self.add_error("signup_opens_at", _("Sign-up must open before it closes."))
         return cleaned

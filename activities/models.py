@@ -10,11 +10,13 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.models import BilingualName, District
+from volunteer_portal.audit import events
 
 
 class Theme(BilingualName):
@@ -57,11 +59,24 @@ class ActivityQuerySet(models.QuerySet):
     def upcoming(self, now: datetime.datetime | None = None):
         return self.published().filter(ends_at__gte=now or timezone.now())
 
-    def with_taken(self):
-        """Annotate ``taken``: confirmed sign-ups plus open offers (they hold a place)."""
+    def with_taken(self, now: datetime.datetime | None = None):
+        """Annotate ``taken`` (confirmed sign-ups plus offers still open: they hold a place)
+        and ``places_left`` (``None`` when there is no limit).
+
+        An offer past its expiry counts as free even before the periodic job hands it on,
+        so no page has to write to show the right figure.
+        """
+        holds = Q(signups__status=SignUp.Status.CONFIRMED) | Q(
+            signups__status=SignUp.Status.OFFERED,
+            signups__offer_expires_at__gt=now or timezone.now(),
+        )
         return self.annotate(
-            taken=models.Count(
-                "signups", filter=Q(signups__status__in=SignUp.HOLDS_PLACE), distinct=True
+            taken=models.Count("signups", filter=holds, distinct=True),
+        ).annotate(
+            places_left=models.Case(
+                models.When(capacity__isnull=True, then=models.Value(None)),
+                default=Greatest(models.F("capacity") - models.F("taken"), models.Value(0)),
+                output_field=models.IntegerField(null=True),
             )
         )
 
@@ -176,10 +191,33 @@ class Activity(models.Model):
                 name="activity_capacity_positive",
             ),
             models.CheckConstraint(condition=~Q(title=""), name="activity_has_a_title"),
+            models.CheckConstraint(
+                condition=Q(signup_closes_at__isnull=True)
+                | Q(signup_closes_at__lte=models.F("starts_at")),
+                name="activity_signup_closes_by_the_start",
+                violation_error_message=_("Sign-up must close by the start."),
+            ),
+            models.CheckConstraint(
+                # Sign-up closes at the start when no closing time is set. Each branch
+                # says whether the closing time is set: a comparison with NULL would pass.
+                condition=Q(signup_opens_at__isnull=True)
+                | Q(
+                    signup_closes_at__isnull=False,
+                    signup_opens_at__lt=models.F("signup_closes_at"),
+                )
+                | Q(signup_closes_at__isnull=True, signup_opens_at__lt=models.F("starts_at")),
+                name="activity_signup_opens_before_it_closes",
+                violation_error_message=_("Sign-up must open before it closes."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("activities:activity-detail", args=[self.pk])
 
     @property
     def duration_hours(self) -> Decimal:
@@ -190,8 +228,32 @@ class Activity(models.Model):
     def signup_closes(self) -> datetime.datetime:
         return self.signup_closes_at or self.starts_at
 
-    def places_left(self, taken: int) -> int | None:
-        return None if self.capacity is None else max(self.capacity - taken, 0)
+    # The state of the activity decides which lifecycle actions make sense; the policy
+    # adds who may take them (activities/permissions.py), the services check both.
+
+    @property
+    def publishable(self) -> bool:
+        return self.status == Activity.Status.DRAFT
+
+    @property
+    def cancellable(self) -> bool:
+        return self.status in (Activity.Status.DRAFT, Activity.Status.PUBLISHED)
+
+    def completable(self, now: datetime.datetime | None = None) -> bool:
+        """Published and started."""
+        return self.status == Activity.Status.PUBLISHED and self.starts_at <= (
+            now or timezone.now()
+        )
+
+    @property
+    def checkin_opens(self) -> datetime.datetime:
+        return self.starts_at - datetime.timedelta(minutes=settings.CHECKIN_OPENS_MINUTES_BEFORE)
+
+    def hours_recordable(self, now: datetime.datetime | None = None) -> bool:
+        """Attendance and hours once check-in has opened, never for a cancelled activity."""
+        return self.status != Activity.Status.CANCELLED and (now or timezone.now()) >= (
+            self.checkin_opens
+        )
 
 
 class SignUpQuerySet(models.QuerySet):
@@ -262,6 +324,35 @@ class SignUp(models.Model):
     def __str__(self) -> str:
         return f"{self.member} · {self.activity}"
 
+    @property
+    def is_live(self) -> bool:
+        return self.status in SignUp.LIVE
+
+    def cancellable(self, now: datetime.datetime | None = None) -> bool:
+        """The volunteer may still cancel: live, and the activity has not started."""
+        return self.is_live and (now or timezone.now()) < self.activity.starts_at
+
+    def offer_open(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return (
+            self.status == SignUp.Status.OFFERED
+            and self.offer_expires_at is not None
+            and now < self.offer_expires_at
+            and self.activity.status == Activity.Status.PUBLISHED
+            and now < self.activity.starts_at
+        )
+
+    def promotable(self, places_left: int | None) -> bool:
+        """A coordinator may move this person up: waiting (with a place free) or offered."""
+        if self.activity.status != Activity.Status.PUBLISHED:
+            return False
+        if self.status == SignUp.Status.OFFERED:
+            return True
+        return self.status == SignUp.Status.WAITING and (places_left is None or places_left > 0)
+
+    def hours_recordable(self, now: datetime.datetime | None = None) -> bool:
+        return self.status == SignUp.Status.CONFIRMED and self.activity.hours_recordable(now)
+
 
 class ServiceHours(models.Model):
     """Hours recorded for one sign-up. Approved entries are never edited: a correction is a
@@ -330,6 +421,10 @@ class ServiceHours(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signup} · {self.hours} h"
+
+    @property
+    def approvable(self) -> bool:
+        return self.is_current and self.status == ServiceHours.Status.PROPOSED
 
 
 class HoursCorrectionRequest(models.Model):
@@ -467,3 +562,40 @@ class ActivityPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.caption or self.image.name
+
+
+# --- Named history events (the reasons written to the audit trail) --------------------------
+
+
+@events
+class ActivityEvent(models.TextChoices):
+    SAVED = "saved", _("saved")
+    PUBLISHED = "published", _("published")
+    CANCELLED = "cancelled", _("cancelled")
+    COMPLETED = "completed", _("completed")
+    COPIED = "copied", _("copied from another activity")
+
+
+@events
+class SignUpEvent(models.TextChoices):
+    SIGNED_UP = "signed up", _("signed up")
+    CANCELLED = "cancelled", _("cancelled")
+    OFFERED = "offered", _("place offered")
+    OFFER_ACCEPTED = "offer accepted", _("offer accepted")
+    OFFER_LAPSED = "offer lapsed", _("offer lapsed")
+    PROMOTED = "promoted", _("moved up from the waiting list")
+    MOVED_UP_BY_HAND = "moved up by hand", _("moved up by hand")
+    REMOVED = "removed", _("removed by a coordinator")
+    CHECKED_IN = "checked in by QR code", _("checked in by QR code")
+    ATTENDANCE = "attendance", _("attendance recorded")
+
+
+@events
+class HoursEvent(models.TextChoices):
+    PROPOSED = "proposed", _("hours proposed")
+    APPROVED = "approved", _("hours approved")
+    SUPERSEDED = "superseded", _("superseded by a correction")
+    CORRECTION = "correction", _("correction")
+    REQUESTED = "requested", _("correction requested")
+    ACCEPTED = "accepted", _("correction accepted")
+    REJECTED = "rejected", _("correction rejected")

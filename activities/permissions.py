@@ -1,24 +1,37 @@
-"""Who may see and manage activities (built on the group policy)."""
+"""Who may see and act on activities, sign-ups and hours (built on the group policy).
+
+Each ``can_<action>`` joins two things: the role (``may_manage``, the volunteer's own
+record) and the state of the object (a property of the model, such as
+``Activity.publishable``). Services check the role (403) and then the same property
+(a message), so a button shown by ``{% allowed %}`` and the action behind it agree.
+"""
+
+from __future__ import annotations
+
+import datetime
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
-from activities.models import Activity
+from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
 from groups.permissions import group_policy
-from volunteer_portal.permissions import Policy, is_admin, managed_group_ids
+from volunteer_portal.permissions import Policy, is_admin, is_self, managed_group_ids
 
 
 class ActivityPolicy(Policy):
-    def visible(self, user):
+    model = Activity
+
+    def scope_view(self, user):
         """Published, cancelled and completed activities of visible groups for everyone;
         drafts only for the group's coordinators and admins."""
-        activities = Activity.objects.filter(group__in=group_policy.visible(user))
+        activities = Activity.objects.filter(group__in=group_policy.instances_for(user))
         if is_admin(user, "activities.view_activity"):
             return activities
         return activities.filter(
             ~Q(status=Activity.Status.DRAFT) | Q(group_id__in=managed_group_ids(user))
         )
 
-    def managed(self, user):
+    def scope_manage(self, user):
         if is_admin(user, "activities.change_activity"):
             return Activity.objects.all()
         return Activity.objects.filter(group_id__in=managed_group_ids(user))
@@ -27,11 +40,179 @@ class ActivityPolicy(Policy):
         return activity.status != Activity.Status.DRAFT or self.can_manage(user, activity)
 
     def can_manage(self, user, activity: Activity) -> bool:
+        """The role: the group's current coordinators, and admins."""
         return is_admin(user, "activities.change_activity") or activity.group_id in (
             managed_group_ids(user)
         )
 
     can_change = can_manage
+    can_copy = can_manage
+
+    def can_publish(self, user, activity: Activity) -> bool:
+        return self.can_manage(user, activity) and activity.publishable
+
+    def can_cancel(self, user, activity: Activity) -> bool:
+        return self.can_manage(user, activity) and activity.cancellable
+
+    def can_complete(self, user, activity: Activity) -> bool:
+        return self.can_manage(user, activity) and activity.completable()
+
+    def can_fill_hours(self, user, activity: Activity) -> bool:
+        return self.can_manage(user, activity) and activity.hours_recordable()
 
 
-activity_policy = ActivityPolicy()
+class SignUpState:
+    """Where a volunteer stands with an activity's sign-up: what the page offers, and the
+    reason the service gives when it refuses."""
+
+    LOGIN = "login"
+    NO_PROFILE = "no_profile"
+    OPEN = "open"
+    WAITING_LIST = "waiting_list"  # full: signing up joins the waiting list
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    MEMBERS_ONLY = "members_only"
+    INACTIVE = "inactive"
+    SIGNED_UP = "signed_up"
+    OVERLAP = "overlap"
+
+    JOINABLE = frozenset({OPEN, WAITING_LIST})
+
+    LABELS = {
+        NOT_YET_OPEN: _("Sign-up has not opened yet."),
+        CLOSED: _("Sign-up is closed."),
+        MEMBERS_ONLY: _("Only members of the group may sign up."),
+        INACTIVE: _("Your record is inactive; please contact a coordinator."),
+        OVERLAP: _("You are already confirmed for another activity at the same time."),
+        NO_PROFILE: _("Complete your profile first; then you can sign up."),
+    }
+
+
+def signup_state(
+    activity: Activity,
+    *,
+    now: datetime.datetime,
+    anonymous: bool = False,
+    member=None,
+    places_left: int | None,
+    live_signup: SignUp | None = None,
+    is_group_member: bool = False,
+    clash: SignUp | None = None,
+) -> str:
+    """The one rule for "may this person sign up now". The activity page calls it with
+    facts read for the page; ``signup_create`` with facts read under its locks."""
+    if live_signup is not None:
+        return SignUpState.SIGNED_UP
+    if (
+        activity.status != Activity.Status.PUBLISHED
+        or now >= activity.starts_at
+        or now >= activity.signup_closes
+    ):
+        return SignUpState.CLOSED
+    if activity.signup_opens_at and now < activity.signup_opens_at:
+        return SignUpState.NOT_YET_OPEN
+    if anonymous:
+        return SignUpState.LOGIN
+    if member is None:
+        return SignUpState.NO_PROFILE
+    if member.status != member.Status.ACTIVE:
+        return SignUpState.INACTIVE
+    if activity.eligibility == Activity.Eligibility.MEMBERS and not is_group_member:
+        return SignUpState.MEMBERS_ONLY
+    if clash is not None:
+        return SignUpState.OVERLAP
+    if places_left is not None and places_left <= 0:
+        return SignUpState.WAITING_LIST
+    return SignUpState.OPEN
+
+
+class SignUpPolicy(Policy):
+    """Sign-ups: the volunteer acts on their own; the activity's managers on everyone's."""
+
+    model = SignUp
+
+    def scope_view(self, user):
+        if not user.is_authenticated:
+            return SignUp.objects.none()
+        visible = activity_policy.instances_for(user)
+        return SignUp.objects.filter(activity__in=visible).filter(
+            Q(member__user=user) | Q(activity__in=activity_policy.instances_for(user, "manage"))
+        )
+
+    def scope_own(self, user):
+        if not user.is_authenticated:
+            return SignUp.objects.none()
+        return SignUp.objects.filter(
+            member__user=user, activity__in=activity_policy.instances_for(user)
+        )
+
+    def may_manage(self, user, signup: SignUp) -> bool:
+        return activity_policy.can_manage(user, signup.activity)
+
+    can_manage = may_manage
+
+    def can_view(self, user, signup: SignUp) -> bool:
+        return is_self(user, signup.member) or self.may_manage(user, signup)
+
+    def can_own(self, user, signup: SignUp) -> bool:
+        return is_self(user, signup.member)
+
+    def can_cancel(self, user, signup: SignUp) -> bool:
+        return is_self(user, signup.member) and signup.cancellable()
+
+    def can_accept(self, user, signup: SignUp) -> bool:
+        return is_self(user, signup.member) and signup.offer_open()
+
+    def can_remove(self, user, signup: SignUp) -> bool:
+        return self.may_manage(user, signup) and signup.is_live
+
+    def can_promote(self, user, signup: SignUp) -> bool:
+        """Needs the activity's ``places_left`` (``Activity.objects.with_taken()``)."""
+        places_left = getattr(signup.activity, "places_left", 0)
+        return self.may_manage(user, signup) and signup.promotable(places_left)
+
+    def can_record_hours(self, user, signup: SignUp) -> bool:
+        """Set or correct hours: the activity's managers, never for their own row."""
+        return (
+            self.may_manage(user, signup)
+            and not is_self(user, signup.member)
+            and signup.hours_recordable()
+        )
+
+    def can_request_correction(self, user, signup: SignUp) -> bool:
+        return is_self(user, signup.member) and signup.status == SignUp.Status.CONFIRMED
+
+
+class ServiceHoursPolicy(Policy):
+    model = ServiceHours
+
+    def scope_view(self, user):
+        return ServiceHours.objects.filter(signup__in=signup_policy.instances_for(user))
+
+    def can_manage(self, user, entry: ServiceHours) -> bool:
+        return activity_policy.can_manage(user, entry.signup.activity)
+
+    def can_approve(self, user, entry: ServiceHours) -> bool:
+        return entry.approvable and signup_policy.can_record_hours(user, entry.signup)
+
+
+class CorrectionPolicy(Policy):
+    model = HoursCorrectionRequest
+
+    def scope_view(self, user):
+        return HoursCorrectionRequest.objects.filter(signup__in=signup_policy.instances_for(user))
+
+    def can_manage(self, user, request: HoursCorrectionRequest) -> bool:
+        return activity_policy.can_manage(user, request.signup.activity)
+
+    def can_decide(self, user, request: HoursCorrectionRequest) -> bool:
+        return (
+            request.status == HoursCorrectionRequest.Status.OPEN
+            and signup_policy.can_record_hours(user, request.signup)
+        )
+
+
+activity_policy = ActivityPolicy().register()
+signup_policy = SignUpPolicy().register()
+hours_policy = ServiceHoursPolicy().register()
+correction_policy = CorrectionPolicy().register()

@@ -1,4 +1,5 @@
-"""Reads that activity pages share: lists with places left, star levels, dashboards."""
+"""Reads that activity pages and services share: listings with places left, sign-up state,
+waiting positions, default hours, check-in codes, star levels, dashboards."""
 
 from __future__ import annotations
 
@@ -8,22 +9,181 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
-from activities.permissions import activity_policy
+from activities.permissions import activity_policy, signup_state
 from groups.models import Membership
+
+CHECKIN_SALT = "activities.checkin"
 
 
 def activities_for_listing(user):
-    """Visible activities with ``taken`` places, for a whole page in one query."""
+    """Visible activities with ``taken`` and ``places_left``, for a whole page in one query."""
     return (
-        activity_policy.visible(user)
+        activity_policy.instances_for(user)
         .with_taken()
         .select_related("group", "brand")
         .prefetch_related("themes")
     )
+
+
+def activity_page(user, activity: Activity) -> dict:
+    """What the activity page shows about the visitor: their sign-up and whether (and why
+    not) they may sign up, by the rule ``signup_create`` applies."""
+    now = timezone.now()
+    member = mine = clash = None
+    is_group_member = False
+    if user.is_authenticated:
+        from members.models import Member
+
+        member = Member.objects.filter(user=user).first()
+    if member is not None:
+        mine = SignUp.objects.live().filter(activity=activity, member=member).first()
+        if mine is None:
+            clash = overlapping_signup(activity, member)
+            is_group_member = (
+                activity.eligibility == Activity.Eligibility.MEMBERS
+                and Membership.objects.active()
+                .filter(member=member, group_id=activity.group_id)
+                .exists()
+            )
+    if mine is not None:
+        mine.activity = activity
+    return {
+        "my_signup": mine,
+        "my_position": waiting_position(mine) if mine else None,
+        "signup_state": signup_state(
+            activity,
+            now=now,
+            anonymous=not user.is_authenticated,
+            member=member,
+            places_left=activity.places_left,
+            live_signup=mine,
+            is_group_member=is_group_member,
+            clash=clash,
+        ),
+    }
+
+
+def overlapping_signup(activity: Activity, member) -> SignUp | None:
+    """A confirmed sign-up of the member for another activity at the same time."""
+    return (
+        SignUp.objects.filter(member=member, status=SignUp.Status.CONFIRMED)
+        .exclude(activity=activity)
+        .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+        .exclude(activity__status=Activity.Status.CANCELLED)
+        .select_related("activity")
+        .first()
+    )
+
+
+def waiting_position(signup: SignUp) -> int | None:
+    if signup.status != SignUp.Status.WAITING:
+        return None
+    ahead = SignUp.objects.filter(
+        activity_id=signup.activity_id, status=SignUp.Status.WAITING
+    ).filter(
+        Q(created_at__lt=signup.created_at) | Q(created_at=signup.created_at, pk__lt=signup.pk)
+    )
+    return ahead.count() + 1
+
+
+def participants(activity: Activity) -> dict[str, list[SignUp]]:
+    """The participants page: everyone who signed up, by status, in one query."""
+    signups = list(
+        SignUp.objects.filter(activity=activity)
+        .select_related("member")
+        .order_by("status", "created_at", "pk")
+    )
+    groups = {status: [] for status, _label in SignUp.Status.choices}
+    for item in signups:
+        item.activity = activity  # already loaded (with places_left): no query per row
+        groups[item.status].append(item)
+    return {
+        "confirmed": groups["confirmed"],
+        "offered": groups["offered"],
+        "waiting": groups["waiting"],
+        "ended": groups["cancelled"] + groups["removed"] + groups["expired"],
+    }
+
+
+def attendance_sheet(activity: Activity) -> list[SignUp]:
+    signups = list(
+        SignUp.objects.filter(activity=activity, status=SignUp.Status.CONFIRMED)
+        .select_related("member")
+        .order_by("member__full_name", "pk")
+    )
+    for item in signups:
+        item.activity = activity
+    return signups
+
+
+def hours_sheet(activity: Activity) -> list[SignUp]:
+    """Confirmed participants with their current hours and open correction, in 3 queries."""
+    signups = list(
+        SignUp.objects.filter(activity=activity, status=SignUp.Status.CONFIRMED)
+        .select_related("member")
+        .prefetch_related(
+            Prefetch("hours", queryset=ServiceHours.objects.filter(is_current=True)),
+            Prefetch(
+                "corrections",
+                queryset=HoursCorrectionRequest.objects.filter(
+                    status=HoursCorrectionRequest.Status.OPEN
+                ),
+            ),
+        )
+        .order_by("member__full_name", "pk")
+    )
+    for item in signups:
+        item.activity = activity  # already loaded: no query per row
+        item.current = next(iter(item.hours.all()), None)
+        item.open_correction = next(iter(item.corrections.all()), None)
+        if item.open_correction is not None:
+            item.open_correction.signup = item
+        item.suggested = default_hours(item)
+    return signups
+
+
+def default_hours(signup: SignUp) -> Decimal:
+    """From check-in and check-out when both are known, else the activity's duration."""
+    if signup.checked_in_at and signup.checked_out_at:
+        seconds = (signup.checked_out_at - signup.checked_in_at).total_seconds()
+        return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"))
+    return signup.activity.duration_hours
+
+
+def approved_hours(member):
+    return ServiceHours.objects.filter(
+        signup__member=member, status=ServiceHours.Status.APPROVED, is_current=True
+    )
+
+
+def checkin_token(activity: Activity) -> str:
+    """Signed: the activity and its start, so a rescheduled activity needs a new code."""
+    return signing.dumps({"a": activity.pk, "s": activity.starts_at.isoformat()}, salt=CHECKIN_SALT)
+
+
+def checkin_window(activity: Activity) -> tuple[datetime.datetime, datetime.datetime]:
+    return activity.checkin_opens, activity.ends_at
+
+
+def activity_for_token(token: str) -> Activity:
+    try:
+        payload = signing.loads(token, salt=CHECKIN_SALT)
+        activity = Activity.objects.select_related("group").get(pk=payload["a"])
+    except (signing.BadSignature, KeyError, TypeError, Activity.DoesNotExist):
+        raise ValidationError(
+            _("This check-in code is not valid. Scan the code shown at the activity."),
+            code="forged",
+        ) from None
+    if payload.get("s") != activity.starts_at.isoformat():
+        raise ValidationError(_("This check-in code is out of date."), code="stale")
+    return activity
 
 
 @dataclass
@@ -66,7 +226,7 @@ def member_service_record(member) -> dict:
         .order_by("-signup__activity__starts_at")
     )
     entries = list(approved)
-    total = sum((e.hours for e in entries), Decimal("0"))
+    total = sum((e.hours for e in entries), Decimal("0"))  # the rows are shown anyway
     ahead = (
         SignUp.objects.filter(activity=OuterRef("activity"), status=SignUp.Status.WAITING)
         .filter(
@@ -94,6 +254,8 @@ def member_service_record(member) -> dict:
         .prefetch_related("hours", "corrections")
         .order_by("-activity__starts_at")[:50]
     )
+    for signup in (*upcoming, *past):
+        signup.member = member  # the page's rules ask whose sign-up it is: no query per row
     trainings = [s for s in past if s.activity.kind == Activity.Kind.TRAINING and s.attended]
     return {
         "approved_entries": entries,
@@ -112,7 +274,7 @@ def group_dashboard(group) -> dict:
         Activity.objects.filter(group=group, ends_at__gte=now)
         .exclude(status=Activity.Status.CANCELLED)
         .exclude(status=Activity.Status.COMPLETED)
-        .with_taken()
+        .with_taken(now)
         .annotate(
             waiting=Count("signups", filter=Q(signups__status=SignUp.Status.WAITING), distinct=True)
         )

@@ -51,6 +51,19 @@ urlpatterns = [
     path("activities/<int:pk>/attendance/", views.AttendanceView.as_view(), name="attendance"),
     path("activities/<int:pk>/qr/", views.QRCodeView.as_view(), name="qr"),
     path("activities/<int:pk>/hours/", views.HoursView.as_view(), name="hours"),
+    path("activities/<int:pk>/hours/fill/", views.hours_fill, name="hours-fill"),
+    path("activities/<int:pk>/hours/approve/", views.hours_approve, name="hours-approve"),
+    path("activities/<int:pk>/hours/<int:signup_pk>/set/", views.hours_set, name="hours-set"),
+    path(
+        "activities/<int:pk>/hours/<int:signup_pk>/correct/",
+        views.hours_correct,
+        name="hours-correct",
+    ),
+    path(
+        "activities/<int:pk>/corrections/<int:correction_pk>/decide/",
+        views.correction_decide,
+        name="correction-decide",
+    ),
     path("checkin/<str:token>/", views.CheckinView.as_view(), name="checkin"),
     path(
         "members/me/corrections/<int:signup_pk>/",

@@ -1,5 +1,5 @@
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import TextInput
 from django.forms.models import BaseInlineFormSet
@@ -117,9 +117,26 @@ class MembershipAdmin(SimpleHistoryAdmin):
     readonly_fields = ("created_at", "decided_at", "decided_by", "left_at")
     actions = ["approve"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Status changes go through the services (emails, the one-live-membership rule):
+        # the approve action here, or the group's pages.
+        if obj is not None:
+            return (*self.readonly_fields, "status")
+        return self.readonly_fields
+
     @admin.action(description=_("Approve the selected applications"), permissions=["change"])
     def approve(self, request, queryset):
-        count = services.memberships_approve(actor=request.user, memberships=queryset)
+        try:
+            count = services.memberships_approve(
+                actor=request.user, membership_ids=list(queryset.values_list("pk", flat=True))
+            )
+        except PermissionDenied:
+            self.message_user(
+                request,
+                _("Nothing was approved: you may approve only in groups you manage."),
+                level=messages.ERROR,
+            )
+            return
         self.message_user(request, _("%(n)s applications approved.") % {"n": count})
 
 

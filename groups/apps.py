@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("Service groups")
+
+    def ready(self):
+        from groups import permissions  # noqa: F401 - registers the policies for {% allowed %}
+        from groups.selectors import contribute_to_member_pages
+
+        contribute_to_member_pages()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from groups.models import Membership, ServiceGroup
+from groups.models import Membership, MembershipEvent, ServiceGroup
 from groups.permissions import group_policy
 from members.models import Member
 from members.resources import (
@@ -170,7 +170,10 @@ class GroupRosterResource(MemberResource):
                 approve.append(membership)
         if create:
             for membership in bulk_create_with_history(
-                create, Membership, default_user=self.actor, default_change_reason="import"
+                create,
+                Membership,
+                default_user=self.actor,
+                default_change_reason=MembershipEvent.IMPORTED,
             ):
                 self.live_memberships[membership.member_id] = membership
         if approve:
@@ -179,7 +182,7 @@ class GroupRosterResource(MemberResource):
                 Membership,
                 ["status", "decided_at", "decided_by"],
                 default_user=self.actor,
-                default_change_reason="import",
+                default_change_reason=MembershipEvent.IMPORTED,
             )
 
 

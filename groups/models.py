@@ -13,6 +13,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from volunteer_portal.audit import events
+
 
 def _pick_language(zh: str, en: str) -> str:
     """The text for the active language, falling back to the other one when empty."""
@@ -325,3 +327,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.group} · {self.get_status_display()}"
+
+    @property
+    def is_live(self) -> bool:
+        """Applied or active: the membership has not ended."""
+        return self.status in self.LIVE_STATUSES
+
+
+@events
+class MembershipEvent(models.TextChoices):
+    APPLIED = "applied", _("applied")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    LEFT = "left", _("left the group")
+    ADDED = "added to group", _("added to the group by a coordinator")
+    IMPORTED = "import", _("imported")
+
+
+@events
+class GroupEvent(models.TextChoices):
+    PROFILE_CHANGED = "profile changed", _("profile changed")

@@ -1,20 +1,22 @@
-"""Who may see and change service groups (built on volunteer_portal.permissions)."""
+"""Who may see and change service groups and memberships (built on volunteer_portal.permissions)."""
 
 from django.db.models import Q
 
-from groups.models import ServiceGroup
-from volunteer_portal.permissions import Policy, is_admin, managed_group_ids
+from groups.models import Membership, ServiceGroup
+from volunteer_portal.permissions import Policy, is_admin, is_self, managed_group_ids
 
 
 class ServiceGroupPolicy(Policy):
-    def visible(self, user):
+    model = ServiceGroup
+
+    def scope_view(self, user):
         """Everyone sees active groups; coordinators also their own inactive ones."""
         groups = ServiceGroup.objects.all()
         if is_admin(user, "groups.view_servicegroup"):
             return groups
         return groups.filter(Q(is_active=True) | Q(pk__in=managed_group_ids(user)))
 
-    def managed(self, user):
+    def scope_manage(self, user):
         """The groups this user may manage."""
         groups = ServiceGroup.objects.all()
         if is_admin(user, "groups.change_servicegroup"):
@@ -22,11 +24,49 @@ class ServiceGroupPolicy(Policy):
         return groups.filter(pk__in=managed_group_ids(user))
 
     def can_view(self, user, group: ServiceGroup) -> bool:
-        return group.is_active or self.can_change(user, group)
+        return group.is_active or self.can_manage(user, group)
 
-    def can_change(self, user, group: ServiceGroup) -> bool:
-        """Admins change every group; coordinators only the groups they lead now."""
+    def can_manage(self, user, group: ServiceGroup) -> bool:
+        """Admins manage every group; coordinators only the groups they lead now."""
         return is_admin(user, "groups.change_servicegroup") or group.pk in managed_group_ids(user)
 
+    can_change = can_manage
 
-group_policy = ServiceGroupPolicy()
+
+class MembershipPolicy(Policy):
+    """Memberships: their groups' managers decide and end them; members end their own."""
+
+    model = Membership
+
+    def scope_view(self, user):
+        if is_admin(user, "groups.view_membership"):
+            return Membership.objects.all()
+        if not user.is_authenticated:
+            return Membership.objects.none()
+        return Membership.objects.filter(
+            Q(member__user=user) | Q(group_id__in=managed_group_ids(user))
+        )
+
+    def scope_manage(self, user):
+        if is_admin(user, "groups.change_servicegroup"):
+            return Membership.objects.all()
+        return Membership.objects.filter(group_id__in=managed_group_ids(user))
+
+    def may_manage(self, user, membership: Membership) -> bool:
+        return is_admin(user, "groups.change_servicegroup") or (
+            membership.group_id in managed_group_ids(user)
+        )
+
+    def can_handle(self, user, membership: Membership) -> bool:
+        """Whose it is to end: the member's own, or the group's managers'."""
+        return is_self(user, membership.member) or self.may_manage(user, membership)
+
+    def can_end(self, user, membership: Membership) -> bool:
+        return membership.is_live and self.can_handle(user, membership)
+
+    def can_decide(self, user, membership: Membership) -> bool:
+        return membership.status == Membership.Status.APPLIED and self.may_manage(user, membership)
+
+
+group_policy = ServiceGroupPolicy().register()
+membership_policy = MembershipPolicy().register()

@@ -3,8 +3,9 @@
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from groups.models import LeaderAssignment, ServiceGroup
+from groups.models import LeaderAssignment, Membership, ServiceGroup
 from groups.permissions import group_policy
+from members.selectors import AUDIT_SOURCES, MEMBER_PAGE_PARTS, AuditSource, MemberPagePart
 
 
 def groups_with_heads(user):
@@ -19,7 +20,7 @@ def groups_with_heads(user):
         .select_related("member")
     )
     return (
-        group_policy.visible(user)
+        group_policy.instances_for(user)
         .with_member_count()
         .prefetch_related(
             Prefetch("leader_assignments", queryset=current_heads, to_attr="current_heads")
@@ -44,3 +45,26 @@ def group_leader_terms(group: ServiceGroup) -> tuple[list, list, list]:
     past = [t for t in terms if not t.is_current and t.start_date <= today]
     upcoming = [t for t in terms if t.start_date > today]
     return current, past, upcoming
+
+
+def contribute_to_member_pages() -> None:
+    """The groups' parts of a member's page and audit trail (called once, at start-up)."""
+    if any(part.template == "groups/_member_groups.html" for part in MEMBER_PAGE_PARTS):
+        return
+    MEMBER_PAGE_PARTS.append(
+        MemberPagePart(
+            template="groups/_member_groups.html",
+            prefetch=lambda: Prefetch(
+                "memberships",
+                queryset=Membership.objects.select_related("group").order_by("-created_at"),
+            ),
+        )
+    )
+    for model in (Membership, LeaderAssignment):
+        AUDIT_SOURCES.append(
+            AuditSource(
+                model=model,
+                select_related=("group",),
+                describe=lambda row, model=model: f"{model._meta.verbose_name} · {row.group}",
+            )
+        )

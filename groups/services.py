@@ -6,11 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from groups.models import Membership, ServiceGroup
-from groups.permissions import group_policy
+from groups.models import GroupEvent, Membership, MembershipEvent, ServiceGroup
+from groups.permissions import group_policy, membership_policy
 from members.images import ProcessedImage
 from members.models import Member
 from members.services import member_create, member_email
+from volunteer_portal.audit import audited_save, bulk_update_audited, history_user
+from volunteer_portal.permissions import require_self
 
 # Sentinel for "leave the emblem as it is".
 KEEP = object()
@@ -36,8 +38,7 @@ def group_update_profile(
     and the active flag are for admins in Django admin. Raises ``ValidationError``
     when the result would be invalid; nothing is saved then.
     """
-    if not group_policy.can_change(actor, group):
-        raise PermissionDenied
+    group_policy.require(actor, "change", group)
     group = ServiceGroup.objects.select_for_update().get(pk=group.pk)
     old_emblem = group.emblem.name
     group.mission_zh, group.mission_en = mission_zh, mission_en
@@ -45,9 +46,7 @@ def group_update_profile(
         group.emblem = ""
     elif emblem is not KEEP:
         group.emblem.save(emblem.name, emblem, save=False)
-    group.full_clean()
-    group._history_user = actor
-    group.save()
+    audited_save(group, actor=actor, event=GroupEvent.PROFILE_CHANGED, clean=True)
     if old_emblem and old_emblem != group.emblem.name:
         _delete_file_on_commit(group.emblem.storage, old_emblem)
     return group
@@ -56,20 +55,10 @@ def group_update_profile(
 # --- Memberships: apply, approve, reject, leave -------------------------------------
 
 
-def _save_membership(membership: Membership, actor, reason: str | None = None) -> Membership:
-    membership.full_clean()
-    membership._history_user = actor if getattr(actor, "is_authenticated", False) else None
-    if reason:
-        membership._change_reason = reason
-    membership.save()
-    return membership
-
-
 @transaction.atomic
 def membership_apply(*, actor, member: Member, group: ServiceGroup, motivation: str) -> Membership:
     """A volunteer applies to join a group. One live application or membership per group."""
-    if member.user_id != actor.pk:
-        raise PermissionDenied
+    require_self(actor, member)
     if not group.is_active:
         raise ValidationError(_("This group does not take applications at the moment."))
     if member.status != Member.Status.ACTIVE:
@@ -78,20 +67,23 @@ def membership_apply(*, actor, member: Member, group: ServiceGroup, motivation: 
     Member.objects.select_for_update().get(pk=member.pk)
     if Membership.objects.live().filter(member=member, group=group).exists():
         raise ValidationError(_("You have already applied to or joined this group."))
-    return _save_membership(
-        Membership(member=member, group=group, motivation=motivation), actor, "applied"
+    return audited_save(
+        Membership(member=member, group=group, motivation=motivation),
+        actor=actor,
+        event=MembershipEvent.APPLIED,
+        clean=True,
     )
 
 
 def _decide(actor, membership: Membership) -> Membership:
-    if not group_policy.can_change(actor, membership.group):
+    if not membership_policy.may_manage(actor, membership):
         raise PermissionDenied
     locked = Membership.objects.select_for_update().select_related("member", "group")
     membership = locked.get(pk=membership.pk)
     if membership.status != Membership.Status.APPLIED:
         raise ValidationError(_("This application has already been decided."))
     membership.decided_at = timezone.now()
-    membership.decided_by = actor
+    membership.decided_by = history_user(actor)
     return membership
 
 
@@ -99,7 +91,7 @@ def _decide(actor, membership: Membership) -> Membership:
 def membership_approve(*, actor, membership: Membership) -> Membership:
     membership = _decide(actor, membership)
     membership.status = Membership.Status.ACTIVE
-    _save_membership(membership, actor, "approved")
+    audited_save(membership, actor=actor, event=MembershipEvent.APPROVED, clean=True)
     member_email(membership.member, "membership_approved", {"membership": membership})
     return membership
 
@@ -111,35 +103,57 @@ def membership_reject(*, actor, membership: Membership, reason: str) -> Membersh
     membership = _decide(actor, membership)
     membership.status = Membership.Status.REJECTED
     membership.rejection_reason = reason.strip()
-    _save_membership(membership, actor, "rejected")
+    audited_save(membership, actor=actor, event=MembershipEvent.REJECTED, clean=True)
     member_email(membership.member, "membership_rejected", {"membership": membership})
     return membership
 
 
 @transaction.atomic
-def memberships_approve(*, actor, memberships) -> int:
-    """Approve many applications at once (admin action); all or none."""
-    count = 0
-    for membership in memberships.filter(status=Membership.Status.APPLIED):
-        membership_approve(actor=actor, membership=membership)
-        count += 1
-    return count
+def memberships_approve(*, actor, membership_ids) -> int:
+    """Approve many applications at once (the admin action); all or none.
+
+    The ids are scoped here: applications in groups the actor manages (any other id is a
+    403, and nothing is approved). Applications already decided are left as they are.
+    Four queries whatever the number: lock, update, history, and the role lookup.
+    """
+    ids = {int(pk) for pk in membership_ids}
+    memberships = list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status=Membership.Status.APPLIED)
+        .select_related("member", "group")
+        .order_by("pk")
+    )
+    if any(not membership_policy.may_manage(actor, m) for m in memberships):
+        raise PermissionDenied
+    now = timezone.now()
+    for membership in memberships:
+        membership.status = Membership.Status.ACTIVE
+        membership.decided_at, membership.decided_by = now, history_user(actor)
+    bulk_update_audited(
+        memberships,
+        ["status", "decided_at", "decided_by"],
+        actor=actor,
+        event=MembershipEvent.APPROVED,
+    )
+    for membership in memberships:
+        member_email(membership.member, "membership_approved", {"membership": membership})
+    return len(memberships)
 
 
 @transaction.atomic
 def membership_leave(*, actor, membership: Membership) -> Membership:
     """An active member leaves the group (by their own wish or marked by a coordinator)."""
     membership = (
-        Membership.objects.select_for_update().select_related("member").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("member", "group")
+        .get(pk=membership.pk)
     )
-    own = membership.member.user_id is not None and membership.member.user_id == actor.pk
-    if not (own or group_policy.can_change(actor, membership.group)):
-        raise PermissionDenied
-    if membership.status not in Membership.LIVE_STATUSES:
-        raise ValidationError(_("This membership has already ended."))
+    membership_policy.require(actor, "handle", membership)
+    if not membership.is_live:
+        raise ValidationError(_("This membership has already ended."), code="ended")
     membership.status = Membership.Status.LEFT
     membership.left_at = timezone.now()
-    return _save_membership(membership, actor, "left")
+    return audited_save(membership, actor=actor, event=MembershipEvent.LEFT, clean=True)
 
 
 @transaction.atomic
@@ -152,11 +166,8 @@ def member_add_to_group(
     photo: ProcessedImage | None = None,
 ) -> Member:
     """A coordinator records someone directly (met at an event): an active member of the group."""
-    if not group_policy.can_change(actor, group):
-        raise PermissionDenied
-    member = member_create(
-        actor=actor, fields=fields, skills=skills, photo=photo, reason=f"added to {group.slug}"
-    )
+    group_policy.require(actor, "manage", group)
+    member = member_create(actor=actor, fields=fields, skills=skills, photo=photo)
     membership_ensure_active(actor=actor, member=member, group=group)
     return member
 
@@ -174,5 +185,5 @@ def membership_ensure_active(*, actor, member: Member, group: ServiceGroup) -> M
         return membership
     else:
         membership.status = Membership.Status.ACTIVE
-        membership.decided_at, membership.decided_by = timezone.now(), actor
-    return _save_membership(membership, actor, f"added to {group.slug}")
+        membership.decided_at, membership.decided_by = timezone.now(), history_user(actor)
+    return audited_save(membership, actor=actor, event=MembershipEvent.ADDED, clean=True)

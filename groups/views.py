@@ -3,12 +3,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import AccessMixin, LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -17,12 +15,11 @@ from django.views.generic import DetailView, FormView, ListView, UpdateView
 from groups import exports, imports, selectors, services
 from groups.forms import ApplicationForm, ImportUploadForm, RejectionForm, ServiceGroupProfileForm
 from groups.models import Membership, ServiceGroup
-from groups.permissions import group_policy
-from members.filters import MemberFilter
+from groups.permissions import group_policy, membership_policy
 from members.forms import MemberProfileForm
 from members.models import Member
-from members.selectors import category_counts
-from volunteer_portal.permissions import PolicyMixin, is_admin
+from members.selectors import category_counts, member_search
+from volunteer_portal.permissions import PolicyMixin, is_admin, policy_required
 
 
 class GroupListView(ListView):
@@ -36,18 +33,19 @@ class GroupListView(ListView):
 class GroupDetailView(PolicyMixin, DetailView):
     policy = group_policy
     action = "view"
+    lookup = {"slug": "slug"}
     login_required = False
     template_name = "groups/group_detail.html"
     context_object_name = "group"
 
-    def get_queryset(self):
-        return super().get_queryset().with_member_count()
+    def get_policy_queryset(self):
+        return group_policy.instances_for(self.request.user).with_member_count()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, group = self.request.user, self.object
         current, past, upcoming = selectors.group_leader_terms(group)
-        can_change = group_policy.can_change(user, group)
+        can_change = group_policy.allows(user, "change", group)
         context.update(
             current_terms=current,
             past_terms=past,
@@ -68,6 +66,7 @@ class GroupDetailView(PolicyMixin, DetailView):
 class GroupUpdateView(PolicyMixin, UpdateView):
     policy = group_policy
     action = "change"
+    lookup = {"slug": "slug"}
     form_class = ServiceGroupProfileForm
     template_name = "groups/group_form.html"
     context_object_name = "group"
@@ -97,15 +96,15 @@ class GroupUpdateView(PolicyMixin, UpdateView):
 # --- Joining a group -------------------------------------------------------------------
 
 
-class ApplyView(LoginRequiredMixin, FormView):
+class ApplyView(PolicyMixin, FormView):
     """A volunteer applies to join a group, with a short motivation."""
 
+    policy = group_policy
+    action = "view"
+    lookup = {"slug": "slug"}
+    object_name = "group"
     form_class = ApplicationForm
     template_name = "groups/apply.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.group = get_object_or_404(group_policy.visible(request.user), slug=kwargs["slug"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_member(self):
         return Member.objects.filter(user=self.request.user).first()
@@ -115,9 +114,6 @@ class ApplyView(LoginRequiredMixin, FormView):
             messages.info(request, _("Please complete your profile before applying."))
             return redirect("members:me-edit")
         return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(group=self.group, **kwargs)
 
     def form_valid(self, form):
         member = self.get_member()
@@ -140,28 +136,19 @@ class ApplyView(LoginRequiredMixin, FormView):
         return redirect("me")
 
 
-def _managed_group(request, slug) -> ServiceGroup:
-    """The group, if the user may manage it: 404 when they cannot see it, 403 otherwise."""
-    group = get_object_or_404(group_policy.visible(request.user), slug=slug)
-    if not group_policy.can_change(request.user, group):
-        raise PermissionDenied
-    return group
+class ManagesGroup(PolicyMixin):
+    """Declares: pages for the group's coordinators and admins; ``self.group``."""
+
+    policy = group_policy
+    action = "manage"
+    lookup = {"slug": "slug"}
+    object_name = "group"
 
 
-class GroupManagerMixin(AccessMixin):
-    """Pages for the group's coordinators and admins: ``self.group`` is the group."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.group = _managed_group(request, kwargs["slug"])
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(group=self.group, **kwargs)
+MANAGE_GROUP = {"policy": group_policy, "action": "manage", "lookup": {"slug": "slug"}}
 
 
-class ApplicationListView(GroupManagerMixin, ListView):
+class ApplicationListView(ManagesGroup, ListView):
     template_name = "groups/applications.html"
     context_object_name = "applications"
     paginate_by = 50
@@ -180,12 +167,13 @@ class ApplicationListView(GroupManagerMixin, ListView):
 
 
 @require_POST
-def application_decide(request, slug, pk, decision):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('groups:applications', args=[slug])}")
-    group = _managed_group(request, slug)
+@policy_required(name="group", **MANAGE_GROUP)
+def application_decide(request, group, pk, decision):
     membership = get_object_or_404(
-        Membership.objects.filter(group=group).select_related("member"), pk=pk
+        membership_policy.instances_for(request.user, "manage")
+        .filter(group=group)
+        .select_related("member", "group"),
+        pk=pk,
     )
     try:
         if decision == "approve":
@@ -197,7 +185,7 @@ def application_decide(request, slug, pk, decision):
             form = RejectionForm(request.POST)
             if not form.is_valid():
                 messages.error(request, _("Give a reason when rejecting an application."))
-                return redirect("groups:applications", slug=slug)
+                return redirect("groups:applications", slug=group.slug)
             services.membership_reject(
                 actor=request.user, membership=membership, reason=form.cleaned_data["reason"]
             )
@@ -208,17 +196,25 @@ def application_decide(request, slug, pk, decision):
             )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("groups:applications", slug=slug)
+    return redirect("groups:applications", slug=group.slug)
+
+
+def _memberships_in_visible_groups(request):
+    return Membership.objects.filter(
+        group__in=group_policy.instances_for(request.user)
+    ).select_related("member", "group")
 
 
 @require_POST
-def membership_end(request, slug, pk):
+@policy_required(
+    membership_policy,
+    "handle",
+    lookup={"pk": "pk", "group__slug": "slug"},
+    queryset=_memberships_in_visible_groups,
+    name="membership",
+)
+def membership_end(request, membership):
     """A coordinator marks a member as having left, or a member leaves a group."""
-    if not request.user.is_authenticated:
-        return redirect("login")
-    membership = get_object_or_404(
-        Membership.objects.filter(group__slug=slug).select_related("member", "group"), pk=pk
-    )
     try:
         services.membership_leave(actor=request.user, membership=membership)
     except ValidationError as error:
@@ -231,7 +227,7 @@ def membership_end(request, slug, pk):
         )
     if membership.member.user_id == request.user.pk:
         return redirect("me")
-    return redirect("groups:roster", slug=slug)
+    return redirect("groups:roster", slug=membership.group.slug)
 
 
 # --- The roster -------------------------------------------------------------------------
@@ -248,13 +244,9 @@ def roster_queryset(group: ServiceGroup):
     ).annotate(joined_at=Coalesce("memberships__decided_at", "memberships__created_at"))
 
 
-class RosterMixin(GroupManagerMixin):
+class RosterMixin(ManagesGroup):
     def filtered(self):
-        base = roster_queryset(self.group)
-        self.filterset = MemberFilter(self.request.GET or None, queryset=base)
-        queryset = self.filterset.qs if self.filterset.is_bound else base
-        if not self.request.GET.get("o"):
-            queryset = queryset.order_by("full_name", "pk")
+        self.filterset, queryset = member_search(roster_queryset(self.group), self.request.GET)
         return queryset
 
 
@@ -312,7 +304,7 @@ def _spool_dir() -> Path:
     return path
 
 
-class RosterImportView(GroupManagerMixin, FormView):
+class RosterImportView(ManagesGroup, FormView):
     """Upload → preview (what would be created, updated, and which rows are wrong) → confirm."""
 
     form_class = ImportUploadForm
@@ -342,10 +334,9 @@ class RosterImportView(GroupManagerMixin, FormView):
 
 
 @require_POST
-def roster_import_confirm(request, slug):
-    if not request.user.is_authenticated:
-        return redirect("login")
-    group = _managed_group(request, slug)
+@policy_required(name="group", **MANAGE_GROUP)
+def roster_import_confirm(request, group):
+    slug = group.slug
     token = request.POST.get("token", "")
     pending = request.session.get(SPOOL_SESSION_KEY, {})
     entry = pending.get(token)
@@ -379,7 +370,7 @@ def roster_import_confirm(request, slug):
     return redirect("groups:roster", slug=slug)
 
 
-class MemberAddView(GroupManagerMixin, FormView):
+class MemberAddView(ManagesGroup, FormView):
     """A coordinator records someone met at an event; they become an active member."""
 
     form_class = MemberProfileForm

@@ -22,6 +22,7 @@ from members.validators import (
     validate_mobile_phone,
     validate_national_id,
 )
+from volunteer_portal.audit import events
 
 
 class User(AbstractUser):
@@ -57,7 +58,7 @@ class Skill(BilingualName):
 
 
 class PersonnelCategory(models.TextChoices):
-    """The four categories of the new social strata, plus other (DOMAIN.md)."""
+    """The four categories of the new social strata, plus other (docs/DOMAIN.md)."""
 
     ENTERPRISE = "enterprise", _("Management or technical staff of a private or foreign enterprise")
     INTERMEDIARY = "intermediary", _("Staff of an intermediary or social organisation")
@@ -324,3 +325,16 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.requested_at:%Y-%m-%d}"
+
+
+@events
+class MemberEvent(models.TextChoices):
+    REGISTERED = "registered", _("registered")
+    CREATED = "created", _("record created")
+    PROFILE_COMPLETED = "profile completed", _("profile completed")
+    PROFILE_CHANGED = "profile changed", _("profile changed")
+    DEACTIVATED = "deactivated", _("marked inactive")
+    REACTIVATED = "reactivated", _("active again")
+    MERGED = "merged", _("a duplicate record was merged into this one")
+    MERGED_INTO = "merged into another record", _("merged into another record")
+    IMPORTED = "import", _("imported")

@@ -12,7 +12,9 @@ from volunteer_portal.permissions import (
 
 
 class MemberPolicy(Policy):
-    def visible(self, user):
+    model = Member
+
+    def scope_view(self, user):
         """Admins see everyone; coordinators their groups' members; a volunteer, themself."""
         if is_admin(user, "members.view_member"):
             return Member.objects.all()
@@ -21,7 +23,10 @@ class MemberPolicy(Policy):
             return managed | Member.objects.filter(user=user)
         return Member.objects.none()
 
-    def searchable(self, user):
+    def scope_manage(self, user):
+        return members_managed_by(user)
+
+    def scope_search(self, user):
         """The talent search's scope: everyone for admins, else the coordinator's groups."""
         if is_admin(user, "members.view_member"):
             return Member.objects.all()
@@ -39,6 +44,10 @@ class MemberPolicy(Policy):
     def can_view_history(self, user, member: Member) -> bool:
         return can_manage_member(user, member)
 
+    def can_own(self, user, member: Member) -> bool:
+        """Acts only the member themself takes: download my data, ask for deletion..."""
+        return is_self(user, member)
+
     def can_search(self, user, _obj=None) -> bool:
         """The talent search: admins across all groups, coordinators across theirs."""
         return is_admin(user, "members.view_member") or bool(managed_group_ids(user))
@@ -55,4 +64,4 @@ class MemberPolicy(Policy):
         return is_admin(user, "members.change_member") or bool(managed_group_ids(user))
 
 
-member_policy = MemberPolicy()
+member_policy = MemberPolicy().register()

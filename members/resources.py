@@ -26,6 +26,7 @@ from members.models import (
     Education,
     Industry,
     Member,
+    MemberEvent,
     PersonnelCategory,
     PoliticalStatus,
     Skill,
@@ -368,7 +369,7 @@ class MemberResource(resources.ModelResource):
                     Member,
                     batch_size=batch_size,
                     default_user=self.actor,
-                    default_change_reason="import",
+                    default_change_reason=MemberEvent.IMPORTED,
                 )
                 for new, old in zip(created, self.create_instances, strict=True):
                     new.import_skills = old.import_skills
@@ -387,7 +388,7 @@ class MemberResource(resources.ModelResource):
                     self.get_bulk_update_fields(),
                     batch_size=batch_size,
                     default_user=self.actor,
-                    default_change_reason="import",
+                    default_change_reason=MemberEvent.IMPORTED,
                 )
                 self.after_bulk_save(list(self.update_instances), created=False)
             except Exception as error:  # noqa: BLE001

@@ -3,16 +3,59 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.db.models.fields.files import FieldFile
 
 from members.models import Member, PersonnelCategory, Skill
 from members.validators import mask_middle
+from volunteer_portal.audit import event_label
+
+# --- Parts that apps further up contribute --------------------------------------------------
+# This app knows nothing of groups or activities. They add their parts to a member's page
+# (groups: memberships) and audit trail (memberships, leader terms) from their AppConfig.
+
+
+@dataclass(frozen=True)
+class MemberPagePart:
+    """A card on the member's page and on their own page: a template, and the prefetch it
+    needs so that it adds no query per row."""
+
+    template: str
+    prefetch: Callable[[], Prefetch] | None = None
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """Records about a member whose history joins the member's audit trail."""
+
+    model: type
+    select_related: tuple[str, ...]
+    describe: Callable[[object], str]  # a historical row → "membership · 电商培训服务团"
+
+
+MEMBER_PAGE_PARTS: list[MemberPagePart] = []
+AUDIT_SOURCES: list[AuditSource] = []
+
+
+def member_page_prefetches() -> list[Prefetch]:
+    return [part.prefetch() for part in MEMBER_PAGE_PARTS if part.prefetch]
+
+
+def member_search(base, params):
+    """The roster's and the talent search's filters and order over ``base`` (a member
+    queryset the caller has scoped): ``(filterset, queryset)``."""
+    from members.filters import MemberFilter
+
+    filterset = MemberFilter(params or None, queryset=base)
+    queryset = filterset.qs if filterset.is_bound else base
+    if not params.get("o"):
+        queryset = queryset.order_by("full_name", "pk")
+    return filterset, queryset
 
 
 def category_counts(queryset) -> list[tuple[str, str, int]]:
@@ -125,7 +168,7 @@ def _entries(history, model, what, skill_names=None, masked=()) -> list[AuditEnt
                 what=what,
                 action=action_names.get(record.history_type, record.history_type),
                 changes=changes,
-                reason=record.history_change_reason or "",
+                reason=event_label(record.history_change_reason or ""),
             )
         )
         previous = record
@@ -133,7 +176,8 @@ def _entries(history, model, what, skill_names=None, masked=()) -> list[AuditEnt
 
 
 def member_audit_trail(member: Member, *, reveal_national_id: bool) -> list[AuditEntry]:
-    """Who changed what on this member, their memberships and leader terms; newest first.
+    """Who changed what on this member and on the records that apps further up contribute
+    (``AUDIT_SOURCES``: memberships, leader terms); newest first.
 
     A fixed number of queries: one per kind of record (history users joined in).
     """
@@ -145,17 +189,16 @@ def member_audit_trail(member: Member, *, reveal_national_id: bool) -> list[Audi
         skill_names,
         masked=() if reveal_national_id else ("national_id",),
     )
-    for label in ("groups.Membership", "groups.LeaderAssignment"):
-        model = apps.get_model(label)
+    for source in AUDIT_SOURCES:
+        model = source.model
         rows = (
             model.history.filter(member_id=member.pk)
-            .select_related("history_user", "group")
+            .select_related("history_user", *source.select_related)
             .order_by("id", "history_date", "history_id")
         )
         by_object: dict[int, list] = {}
         for row in rows:
             by_object.setdefault(row.id, []).append(row)
         for history in by_object.values():
-            what = f"{model._meta.verbose_name} · {history[-1].group}"
-            entries.extend(_entries(history, model, what))
+            entries.extend(_entries(history, model, source.describe(history[-1])))
     return sorted(entries, key=lambda e: e.when, reverse=True)

@@ -17,9 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.images import ProcessedImage
-from members.models import DeletionRequest, Member, Skill, User
+from members.models import DeletionRequest, Member, MemberEvent, Skill, User
 from members.permissions import member_policy
-from volunteer_portal.permissions import is_admin
+from volunteer_portal.audit import audited_save
+from volunteer_portal.permissions import is_admin, is_volunteer, require_self
 
 # The member fields a profile form may set. Status, account and photo have their own paths.
 PROFILE_FIELDS = frozenset(
@@ -58,13 +59,9 @@ def _apply_profile(member: Member, fields: dict) -> None:
         member.birth_year = member.birth_date.year
 
 
-def _save(member: Member, actor, reason: str | None = None) -> Member:
+def _save(member: Member, actor, event: str) -> Member:
     member.full_clean(exclude=["user"])
-    member._history_user = actor if getattr(actor, "is_authenticated", False) else None
-    if reason:
-        member._change_reason = reason
-    member.save()
-    return member
+    return audited_save(member, actor=actor, event=event)
 
 
 def member_email(member: Member, template: str, context: dict) -> None:
@@ -92,7 +89,7 @@ def member_register(*, full_name: str, phone: str, email: str, password: str) ->
     user.full_clean()
     user.save()
     member = Member(full_name=full_name, phone=phone, email=email, user=user)
-    return _save(member, user, reason="registered")
+    return _save(member, user, MemberEvent.REGISTERED)
 
 
 @transaction.atomic
@@ -102,7 +99,6 @@ def member_create(
     fields: dict,
     skills: Iterable[Skill] = (),
     photo: ProcessedImage | None = None,
-    reason: str = "created",
 ) -> Member:
     """A member record without an account (a coordinator's entry, an import row).
 
@@ -113,7 +109,7 @@ def member_create(
     _apply_profile(member, fields)
     if photo is not None:
         _set_photo(member, photo)
-    _save(member, actor, reason)
+    _save(member, actor, MemberEvent.CREATED)
     member.skills.set(skills)
     return member
 
@@ -123,7 +119,7 @@ def member_create_own(
     *, actor, fields: dict, skills: Iterable[Skill] = (), photo: ProcessedImage | None = None
 ) -> Member:
     """An account without a member record (e.g. an admin made in the shell) completes one."""
-    if not actor.is_authenticated or Member.objects.filter(user=actor).exists():
+    if not is_volunteer(actor) or Member.objects.filter(user=actor).exists():
         raise PermissionDenied
     if "national_id" in fields and not fields["national_id"]:
         fields = {k: v for k, v in fields.items() if k != "national_id"}
@@ -131,7 +127,7 @@ def member_create_own(
     _apply_profile(member, fields)
     if photo is not None:
         _set_photo(member, photo)
-    _save(member, actor, "profile completed")
+    _save(member, actor, MemberEvent.PROFILE_COMPLETED)
     member.skills.set(skills)
     return member
 
@@ -146,14 +142,13 @@ def member_update(
     photo: ProcessedImage | None | object = KEEP,
 ) -> Member:
     """Change a member's profile. ``photo``: a processed image, ``None`` to remove, or KEEP."""
-    if not member_policy.can_change(actor, member):
-        raise PermissionDenied
+    member_policy.require(actor, "change", member)
     if "national_id" in fields and not member_policy.sees_full_national_id(actor, member):
         raise PermissionDenied("Only administrators and the member may set the identity number.")
     member = Member.objects.select_for_update().get(pk=member.pk)
     _apply_profile(member, fields)
     _set_photo(member, photo)
-    _save(member, actor)
+    _save(member, actor, MemberEvent.PROFILE_CHANGED)
     if skills is not None:
         member.skills.set(skills)
     return member
@@ -162,20 +157,19 @@ def member_update(
 @transaction.atomic
 def member_set_status(*, actor, member: Member, status: str) -> Member:
     """Deactivate (left or suspended) or reactivate. The record itself is never deleted here."""
-    if not member_policy.can_deactivate(actor, member):
-        raise PermissionDenied
+    member_policy.require(actor, "deactivate", member)
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == status:
         return member
     member.status = status
-    return _save(member, actor, reason=f"status → {status}")
+    active = status == Member.Status.ACTIVE
+    return _save(member, actor, MemberEvent.REACTIVATED if active else MemberEvent.DEACTIVATED)
 
 
 @transaction.atomic
 def member_request_deletion(*, actor, member: Member, reason: str = "") -> DeletionRequest:
     """PIPL: the member asks for their data to be deleted; admins decide in Django admin."""
-    if member.user_id is None or member.user_id != actor.pk:
-        raise PermissionDenied
+    require_self(actor, member)
     if member.deletion_requests.filter(handled_at__isnull=True).exists():
         raise ValidationError(_("A deletion request is already waiting."))
     request = DeletionRequest(member=member, reason=reason)
@@ -246,9 +240,9 @@ def member_merge(*, actor, keep: Member, drop: Member) -> Member:
     Member.objects.filter(pk=drop.pk).update(phone="", national_id="")
     if account is not None:
         keep.user = account
-    _save(keep, actor, reason=f"merged #{drop.pk} {drop.full_name} ({moved} moved, {dropped} dup.)")
+    _save(keep, actor, MemberEvent.MERGED)
     keep.skills.add(*drop.skills.all())
     drop._history_user = actor
-    drop._change_reason = f"merged into #{keep.pk}"
+    drop._change_reason = MemberEvent.MERGED_INTO
     drop.delete()
     return keep

@@ -5,24 +5,21 @@ import json
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
 from members import selectors, services
-from members.filters import MemberFilter
 from members.forms import DeletionRequestForm, MemberProfileForm, SignupForm
 from members.models import Member
 from members.permissions import member_policy
-from volunteer_portal.permissions import PolicyMixin
+from volunteer_portal.permissions import PolicyMixin, own_record, policy_required
 
 ROWS_PER_PAGE = 50
 
@@ -69,23 +66,14 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
-def _memberships_prefetch():
-    from django.apps import apps
-
-    Membership = apps.get_model("groups", "Membership")
-    return Prefetch(
-        "memberships",
-        queryset=Membership.objects.select_related("group").order_by("-created_at"),
-    )
-
-
-class MeView(LoginRequiredMixin, View):
+class MeView(PolicyMixin, View):
     """The volunteer's own page: profile, groups and applications, data and privacy.
 
     Apps further up (activities) extend it through ``template_name`` and
     ``extra_context_for``; this app knows nothing of them.
     """
 
+    policy = None  # a page about the user's own record: a login is all it needs
     template_name = "members/me.html"
 
     def extra_context_for(self, member) -> dict:
@@ -94,7 +82,7 @@ class MeView(LoginRequiredMixin, View):
     def get(self, request):
         member = (
             Member.objects.filter(user=request.user)
-            .prefetch_related("skills", _memberships_prefetch())
+            .prefetch_related("skills", *selectors.member_page_prefetches())
             .first()
         )
         if member is None:
@@ -105,6 +93,7 @@ class MeView(LoginRequiredMixin, View):
             {
                 **self.extra_context_for(member),
                 "member": member,
+                "member_parts": selectors.MEMBER_PAGE_PARTS,
                 "open_deletion_request": member.deletion_requests.filter(
                     handled_at__isnull=True
                 ).first(),
@@ -120,11 +109,11 @@ class ProfileFormMixin:
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["show_national_id"] = self.object is None or member_policy.sees_full_national_id(
-            self.request.user, self.object
+        kwargs["show_national_id"] = self.member is None or member_policy.sees_full_national_id(
+            self.request.user, self.member
         )
-        if self.object is not None:
-            kwargs["instance"] = self.object
+        if self.member is not None:
+            kwargs["instance"] = self.member
         return kwargs
 
     def photo_change(self, form):
@@ -137,33 +126,35 @@ class ProfileFormMixin:
     def update_member(self, form) -> Member:
         return services.member_update(
             actor=self.request.user,
-            member=self.object,
+            member=self.member,
             fields=form.profile_data(),
             skills=form.cleaned_data["skills"],
             photo=self.photo_change(form),
         )
 
 
-class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
+class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
+    """The volunteer's own profile; an account without a member record completes one."""
+
+    policy = None
     form_class = MemberProfileForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = Member.objects.filter(user=request.user).first()
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def member(self) -> Member | None:
+        return Member.objects.filter(user=self.request.user).first()
 
     def get_initial(self):
-        if self.object is None:
+        if self.member is None:
             user = self.request.user
             return {"full_name": user.get_full_name() or user.get_username(), "email": user.email}
         return {}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(member=self.object, own=True, **kwargs)
+        return super().get_context_data(member=self.member, own=True, **kwargs)
 
     def form_valid(self, form):
         try:
-            if self.object is None:
+            if self.member is None:
                 services.member_create_own(
                     actor=self.request.user,
                     fields=form.profile_data(),
@@ -180,10 +171,8 @@ class MeEditView(LoginRequiredMixin, ProfileFormMixin, FormView):
 
 
 @require_POST
-def me_request_deletion(request):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('me')}")
-    member = get_object_or_404(Member, user=request.user)
+@policy_required(member_policy, "own", lookup=own_record, name="member")
+def me_request_deletion(request, member):
     form = DeletionRequestForm(request.POST)
     if form.is_valid():
         try:
@@ -203,10 +192,9 @@ def me_request_deletion(request):
     return redirect("me")
 
 
+@policy_required()
 def me_data(request):
     """Download everything the portal holds about me, as JSON (PIPL)."""
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('members:me-data')}")
     member = Member.objects.filter(user=request.user).first()
     if member is None:
         messages.info(request, _("There is no member record for your account yet."))
@@ -228,8 +216,10 @@ class MemberDetailView(PolicyMixin, DetailView):
     template_name = "members/member_detail.html"
     context_object_name = "member"
 
-    def get_queryset(self):
-        return super().get_queryset().prefetch_related("skills", _memberships_prefetch())
+    def get_policy_queryset(self):
+        return member_policy.instances_for(self.request.user).prefetch_related(
+            "skills", *selectors.member_page_prefetches()
+        )
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -242,6 +232,7 @@ class MemberDetailView(PolicyMixin, DetailView):
         user, member = self.request.user, self.object
         context = super().get_context_data(**kwargs)
         context.update(
+            member_parts=selectors.MEMBER_PAGE_PARTS,
             can_change=member_policy.can_change(user, member),
             can_deactivate=member_policy.can_deactivate(user, member),
             sees_full_national_id=member_policy.sees_full_national_id(user, member),
@@ -259,17 +250,11 @@ class MemberDetailView(PolicyMixin, DetailView):
 class MemberEditView(PolicyMixin, ProfileFormMixin, FormView):
     policy = member_policy
     action = "change"
+    object_name = "member"
     form_class = MemberProfileForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(member_policy.visible(request.user), pk=kwargs["pk"])
-            if not member_policy.can_change(request.user, self.object):
-                raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def get_context_data(self, **kwargs):
-        return super().get_context_data(member=self.object, own=False, **kwargs)
+        return super().get_context_data(own=False, **kwargs)
 
     def form_valid(self, form):
         try:
@@ -282,10 +267,9 @@ class MemberEditView(PolicyMixin, ProfileFormMixin, FormView):
 
 
 @require_POST
-def member_set_status(request, pk):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('login')}?next={reverse('members:member-detail', args=[pk])}")
-    member = get_object_or_404(member_policy.visible(request.user), pk=pk)
+@policy_required(member_policy, "deactivate", lookup={"pk": "pk"}, name="member")
+def member_set_status(request, member):
+    pk = member.pk
     status = request.POST.get("status")
     if status not in Member.Status.values:
         messages.error(request, _("Unknown status."))
@@ -302,21 +286,15 @@ class TalentSearchView(PolicyMixin, ListView):
     """Who knows tax law in Longhai? Admins search everyone, coordinators their groups."""
 
     policy = member_policy
+    action = "search"
+    lookup = None  # an action on no object: can_search(user)
     template_name = "members/talent_search.html"
     paginate_by = ROWS_PER_PAGE
     context_object_name = "members"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not member_policy.can_search(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self):
-        base = member_policy.searchable(self.request.user)
-        self.filterset = MemberFilter(self.request.GET or None, queryset=base)
-        queryset = self.filterset.qs if self.filterset.is_bound else base
-        if not self.request.GET.get("o"):
-            queryset = queryset.order_by("full_name", "pk")
+        base = member_policy.instances_for(self.request.user, "search")
+        self.filterset, queryset = selectors.member_search(base, self.request.GET)
         return queryset.prefetch_related("skills")
 
     def get_context_data(self, **kwargs):

@@ -1,4 +1,4 @@
-"""Production settings: ``check --deploy`` is clean, and missing secrets are refused."""
+"""Production settings: ``check --deploy`` is clean, and missing secrets or database are refused."""
 
 import os
 import subprocess
@@ -51,3 +51,23 @@ def test_production_without_a_secret_key_refuses_to_start_but_commands_still_run
         timeout=60,
     )
     assert serve.returncode != 0 and "Set SECRET_KEY" in serve.stderr
+
+
+def test_check_deploy_reports_an_error_without_a_database_url_when_debug_is_off():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    result = manage("check", "--deploy", env_overrides=env)
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "volunteer_portal.E002" in result.stderr
+    assert "README.md" in result.stderr
+
+
+def test_check_deploy_accepts_any_database_url_that_is_set():
+    result = manage("check", "--deploy", env_overrides=PRODUCTION)
+    assert "volunteer_portal.E002" not in result.stdout + result.stderr
+
+
+def test_sqlite_without_a_database_url_is_fine_for_a_debug_trial():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"} | {"DEBUG": "true"}
+    result = manage("check", "--deploy", env_overrides=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "volunteer_portal.E002" not in result.stdout + result.stderr

@@ -84,6 +84,11 @@ EXPECTED = {
     "activities:attendance": managers(),
     "activities:qr": managers(),
     "activities:hours": managers(),
+    "activities:hours-fill": everyone(GET_NOT_ALLOWED),
+    "activities:hours-approve": everyone(GET_NOT_ALLOWED),
+    "activities:hours-set": everyone(GET_NOT_ALLOWED),
+    "activities:hours-correct": everyone(GET_NOT_ALLOWED),
+    "activities:correction-decide": everyone(GET_NOT_ALLOWED),
     "activities:checkin": logged_in(OK),  # shows the "check me in" button
     "activities:correction-request": everyone(GET_NOT_ALLOWED),
     "activities:certificate-issue": everyone(GET_NOT_ALLOWED),
@@ -161,7 +166,7 @@ def arguments(name: str, world) -> dict:
     if name == "groups:membership-end":
         values["pk"] = world["membership"].pk
     if name.startswith("activities:"):
-        from activities.services import checkin_token
+        from activities.selectors import checkin_token
 
         values.update(
             pk=world["activity"].pk,
@@ -169,6 +174,7 @@ def arguments(name: str, world) -> dict:
             change="remove",
             token=checkin_token(world["activity"]),
             code=world["certificate"].code,
+            correction_pk=world["signup"].pk,
         )
         if name == "activities:brand-detail":
             values["pk"] = world["activity"].brand_id
@@ -334,6 +340,7 @@ def test_admin_is_for_admins_only(
                 "admin:activities_certificate_add",  # volunteers issue their own
                 "admin:activities_calendarfeed_add",  # volunteers make their own
                 "admin:activities_signup_add",  # sign-ups go through the waiting-list rules
+                "admin:activities_servicehours_add",  # recorded on the activity's hours page
             ):
                 allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)

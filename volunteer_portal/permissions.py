@@ -1,6 +1,6 @@
-"""Who is who: the portal's roles, decided here and nowhere else.
+"""Who may do what: the portal's roles and the one path every permission check takes.
 
-Four roles (DOMAIN.md):
+Four roles (docs/DOMAIN.md):
 
 * **anonymous**: anyone; reads public pages.
 * **volunteer**: any logged-in, active account.
@@ -10,18 +10,34 @@ Four roles (DOMAIN.md):
   permission for the thing at hand (``groups.change_servicegroup``...). So a staff account
   given only "view members" in Django admin gets no portal powers beyond that.
 
-Each app's ``permissions.py`` builds its policy (what may this user do to this object,
-which objects may they see) from these primitives. Views use the policies through
-:class:`PolicyMixin`; templates through the ``portal`` context processor. Nothing else
-checks ``is_staff`` or leader assignments.
+Each app's ``permissions.py`` builds a :class:`Policy` from these roles. A policy answers
+three questions, and everything else asks it:
+
+* ``instances_for(user, action)``: the queryset of objects the user may act on (lists);
+* ``get(user, action, **lookup)``: the object, 404 when the user may not even see it, 403
+  when they see it but may not do ``action``;
+* ``allows(user, action, obj)``: the named booleans (``can_<action>``) that templates read
+  through ``{% allowed %}`` and that services re-check before they write.
+
+Views declare ``policy`` and ``action`` through :class:`PolicyMixin` (class views) or
+:func:`policy_required` (function views); the login redirect comes from there too. To
+change "who may do X", read the ``can_x`` method of the policy for X's model.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import AccessMixin
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.http import url_has_allowed_host_and_scheme
 
 _MANAGED_CACHE = "_portal_managed_group_ids"
+
+
+# --- Roles ---------------------------------------------------------------------------------
 
 
 def can_use_admin_site(user) -> bool:
@@ -89,51 +105,192 @@ def can_manage_member(user, member) -> bool:
 
 
 def is_self(user, member) -> bool:
-    return bool(is_volunteer(user) and member.user_id == user.pk)
+    """The member record is the user's own."""
+    return bool(is_volunteer(user) and member.user_id is not None and member.user_id == user.pk)
+
+
+def require_self(actor, member) -> None:
+    """Services that act on one's own record (cancel my sign-up, issue my certificate...)."""
+    if not is_self(actor, member):
+        raise PermissionDenied("Only the member themself may do this.")
+
+
+# --- Policies ------------------------------------------------------------------------------
+
+_POLICIES: dict[type, Policy] = {}
 
 
 class Policy:
     """Base for an app's permission policy (wagtail's permission policies, slimmed).
 
-    Subclasses answer two questions with the same rule: ``visible(user)`` is the
-    queryset of objects the user may see, ``allows(user, action, obj)`` whether they
-    may do ``action`` to ``obj``. Views ask through :class:`PolicyMixin`.
+    A subclass sets ``model`` and defines:
+
+    * ``scope_view(user)`` (what the user may see) and, for lists of things the user may
+      act on, ``scope_<action>(user)``; ``scope_manage`` answers for any other action;
+    * ``can_<action>(user, obj)`` for each action (``obj`` is ``None`` for actions on no
+      object, such as the talent search).
     """
 
-    def visible(self, user):
-        raise ImproperlyConfigured(f"{type(self).__name__} must define visible().")
+    model: type | None = None
 
-    def allows(self, user, action: str, obj) -> bool:
+    def register(self) -> Policy:
+        """Make the policy known to ``{% allowed %}`` for objects of its model."""
+        _POLICIES[self.model] = self
+        return self
+
+    def instances_for(self, user, action: str = "view"):
+        scope = getattr(self, f"scope_{action}", None)
+        if scope is None and action != "view":
+            scope = getattr(self, "scope_manage", None)
+        if scope is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} has no scope for {action!r}.")
+        return scope(user)
+
+    def allows(self, user, action: str, obj=None) -> bool:
         check = getattr(self, f"can_{action}", None)
         if check is None:
             raise ImproperlyConfigured(f"{type(self).__name__} has no rule for {action!r}.")
         return bool(check(user, obj))
 
+    def require(self, user, action: str, obj=None) -> None:
+        """403 unless the user may do ``action`` (services call this before writing)."""
+        if not self.allows(user, action, obj):
+            raise PermissionDenied
 
-class PolicyMixin(AccessMixin):
-    """A view declares its policy and the action it performs; the policy decides.
+    def get(self, user, action: str, *, queryset=None, **lookup):
+        """The object: 404 when the user may not see it, 403 when they may not act on it."""
+        if queryset is None:
+            queryset = self.instances_for(user, "view")
+        obj = get_object_or_404(queryset, **lookup)
+        self.require(user, action, obj)
+        return obj
 
-    ``get_object()`` fetches through ``policy.visible(user)`` (404 when the user may not
-    see the object), then asks ``policy.allows(user, action, obj)`` (403 when not).
-    Anonymous users are sent to the login page first.
+
+def policy_for(obj) -> Policy:
+    try:
+        return _POLICIES[type(obj)]
+    except KeyError:
+        raise ImproperlyConfigured(f"No policy is registered for {type(obj).__name__}.") from None
+
+
+def login_redirect(request):
+    """Off to the login page, and back here afterwards.
+
+    After a refused POST (a form on a page, sent while logged out) the way back is the page
+    the form was on, not the endpoint, which answers only POST.
+    """
+    target = request.get_full_path()
+    if request.method != "GET":
+        referer = request.headers.get("referer", "")
+        safe = url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        target = referer if referer and safe else "/"
+    return redirect_to_login(target)
+
+
+Lookup = dict[str, str] | Callable[..., dict] | None
+
+
+def _lookup_values(lookup: Lookup, request, kwargs: dict) -> dict:
+    """``{"model field": "URL kwarg"}``, or a function ``(request, kwargs) -> lookup``."""
+    if callable(lookup):
+        return lookup(request, kwargs)
+    return {field: kwargs[kwarg] for field, kwarg in lookup.items()}
+
+
+def own_record(request, kwargs) -> dict:
+    """The lookup for pages about the user's own member record."""
+    return {"user_id": request.user.pk}
+
+
+def resolve(policy, action, lookup: Lookup, request, kwargs, queryset=None):
+    """What a view declared: the object it acts on (or ``None``), 404 and 403 raised here."""
+    if policy is None:
+        return None
+    if lookup is None:
+        policy.require(request.user, action)
+        return None
+    values = _lookup_values(lookup, request, kwargs)
+    return policy.get(request.user, action, queryset=queryset, **values)
+
+
+class PolicyMixin:
+    """A class view declares its policy and action; the policy decides.
+
+    * ``policy``/``action``: what is checked (``policy = None``: a page that needs only a
+      login, or nothing when ``login_required`` is false).
+    * ``lookup``: how the object is found from the URL (``{"slug": "slug"}``, or
+      :func:`own_record`); ``None`` for an action on no object (``can_<action>(user, None)``).
+    * ``object_name``: the object is also ``self.<object_name>`` and in the context under
+      that name.
+
+    The object is fetched once, in ``dispatch``, through ``get_policy_queryset()`` (the
+    policy's visible objects unless the view narrows or annotates them).
     """
 
     policy: Policy | None = None
     action: str = "view"
+    lookup: Lookup = {"pk": "pk"}
+    object_name: str | None = None
     login_required = True
 
     def dispatch(self, request, *args, **kwargs):
         if self.login_required and not request.user.is_authenticated:
-            return self.handle_no_permission()
+            return login_redirect(request)
+        self.object = resolve(
+            self.policy, self.action, self.lookup, request, kwargs, self.get_policy_queryset()
+        )
+        if self.object_name:
+            setattr(self, self.object_name, self.object)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_queryset(self):
-        if self.policy is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} needs a policy.")
-        return self.policy.visible(self.request.user)
+    def get_policy_queryset(self):
+        return None
 
     def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        if not self.policy.allows(self.request.user, self.action, obj):
-            raise PermissionDenied
-        return obj
+        return self.object
+
+    def get_context_data(self, **kwargs):
+        if self.object_name:
+            kwargs.setdefault(self.object_name, self.object)
+        return super().get_context_data(**kwargs)
+
+
+def policy_required(
+    policy: Policy | None = None,
+    action: str = "view",
+    *,
+    lookup: Lookup = None,
+    name: str = "obj",
+    login_required: bool = True,
+    queryset: Callable | None = None,
+):
+    """The function-view form of :class:`PolicyMixin`.
+
+    The URL kwargs named in ``lookup`` are replaced by the object, passed as ``name``::
+
+        @require_POST
+        @policy_required(activity_policy, "publish", lookup={"pk": "pk"}, name="activity")
+        def activity_publish(request, activity): ...
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if login_required and not request.user.is_authenticated:
+                return login_redirect(request)
+            if policy is None:
+                return view(request, *args, **kwargs)
+            base = queryset(request) if queryset is not None else None
+            obj = resolve(policy, action, lookup, request, kwargs, base)
+            if isinstance(lookup, dict):
+                for kwarg in lookup.values():
+                    kwargs.pop(kwarg, None)
+            if lookup is not None:
+                kwargs[name] = obj
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

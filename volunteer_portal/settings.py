@@ -86,6 +86,9 @@ WSGI_APPLICATION = "volunteer_portal.wsgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+# Without DATABASE_URL the portal falls back to SQLite: fine for a local trial, but with
+# DEBUG off `check --deploy` reports an error (volunteer_portal.E002, see apps.py).
+DATABASE_URL_MISSING = "DATABASE_URL" not in env
 # Keep connections for a minute, and check them before reuse, so a database restart
 # costs one failed health check instead of a run of 500s.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

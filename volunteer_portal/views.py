@@ -16,9 +16,7 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     groups = groups_with_heads(request.user).filter(is_active=True)
-    upcoming = list(activities_for_listing(request.user).upcoming().order_by("starts_at", "pk")[:6])
-    for activity in upcoming:
-        activity.left = activity.places_left(activity.taken)
+    upcoming = activities_for_listing(request.user).upcoming().order_by("starts_at", "pk")[:6]
     return render(request, "home.html", {"groups": groups, "upcoming_activities": upcoming})
 
 

@@ -1,4 +1,4 @@
-"""Ship the umbrella body and its five service groups on every install (DOMAIN.md).
+"""Ship the umbrella body and its five service groups on every install (docs/DOMAIN.md).
 
 They are ordinary rows afterwards: admins correct names and missions in Django admin.
 Existing rows are left alone, so re-running never overwrites an admin's edits.

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
+from activities import selectors, services
 from activities.models import Certificate, ServiceHours, SignUp
 from activities.selectors import star_level
 from tests.factories import ActivityFactory, SignUpFactory
@@ -30,7 +30,7 @@ def codes(error):
 def test_a_confirmed_volunteer_checks_in_by_scanning_the_code(client, make_volunteer, soon):
     user = make_volunteer()
     SignUpFactory(activity=soon, member=user.member)
-    token = services.checkin_token(soon)
+    token = selectors.checkin_token(soon)
     client.force_login(user)
     page = client.get(reverse("activities:checkin", args=[token]))
     assert soon.title in page.content.decode()
@@ -41,20 +41,20 @@ def test_a_confirmed_volunteer_checks_in_by_scanning_the_code(client, make_volun
 
 def test_a_forged_code_is_refused_with_a_message(client, make_volunteer, soon):
     client.force_login(make_volunteer())
-    token = services.checkin_token(soon)[:-3] + "abc"
+    token = selectors.checkin_token(soon)[:-3] + "abc"
     response = client.post(reverse("activities:checkin", args=[token]))
     assert response.status_code == 400
     assert "签到码无效" in response.content.decode()
     forged = signing.dumps({"a": soon.pk, "s": soon.starts_at.isoformat()}, salt="wrong")
     with pytest.raises(ValidationError) as refused:
-        services.activity_for_token(forged)
+        selectors.activity_for_token(forged)
     assert codes(refused.value) == {"forged"}
 
 
 def test_a_code_outside_the_activitys_time_is_refused(make_volunteer, soon):
     user = make_volunteer()
     SignUpFactory(activity=soon, member=user.member)
-    token = services.checkin_token(soon)
+    token = selectors.checkin_token(soon)
     for moment in (
         soon.starts_at - datetime.timedelta(hours=2),  # the day before, say
         soon.ends_at + datetime.timedelta(minutes=1),  # a code photographed and reused later
@@ -65,12 +65,12 @@ def test_a_code_outside_the_activitys_time_is_refused(make_volunteer, soon):
 
 
 def test_a_code_of_a_rescheduled_activity_is_stale(make_volunteer, soon):
-    token = services.checkin_token(soon)
+    token = selectors.checkin_token(soon)
     soon.starts_at += datetime.timedelta(days=1)
     soon.ends_at += datetime.timedelta(days=1)
     soon.save()
     with pytest.raises(ValidationError) as refused:
-        services.activity_for_token(token)
+        selectors.activity_for_token(token)
     assert codes(refused.value) == {"stale"}
 
 
@@ -78,7 +78,7 @@ def test_only_confirmed_volunteers_check_in(make_volunteer, soon):
     user = make_volunteer()
     SignUpFactory(activity=soon, member=user.member, status="waiting")
     with pytest.raises(ValidationError) as refused:
-        services.checkin_with_token(actor=user, token=services.checkin_token(soon))
+        services.checkin_with_token(actor=user, token=selectors.checkin_token(soon))
     assert codes(refused.value) == {"not_signed_up"}
 
 
@@ -90,16 +90,20 @@ def test_the_qr_page_shows_an_svg_code_to_coordinators(client, coordinator, soon
 
 def test_hours_come_from_check_in_and_out_or_the_activitys_length(soon):
     signup = SignUpFactory(activity=soon)
-    assert services.default_hours(signup) == Decimal("3.00")
+    assert selectors.default_hours(signup) == Decimal("3.00")
     signup.checked_in_at = soon.starts_at
     signup.checked_out_at = soon.starts_at + datetime.timedelta(hours=1, minutes=30)
-    assert services.default_hours(signup) == Decimal("1.50")
+    assert selectors.default_hours(signup) == Decimal("1.50")
 
 
 def test_approved_hours_are_locked_and_a_correction_is_a_new_entry(coordinator, soon):
     signup = SignUpFactory(activity=soon, attended=True)
     entry = services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2.5"))
-    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    services.hours_approve(
+        actor=coordinator,
+        activity=soon,
+        entry_ids=ServiceHours.objects.values_list("pk", flat=True),
+    )
     entry.refresh_from_db()
     assert entry.status == "approved" and entry.approved_by == coordinator
     with pytest.raises(ValidationError) as refused:
@@ -120,7 +124,11 @@ def test_a_volunteer_asks_for_a_correction_and_the_coordinator_accepts(
     user = make_volunteer()
     signup = SignUpFactory(activity=soon, member=user.member, attended=True)
     services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("1"))
-    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    services.hours_approve(
+        actor=coordinator,
+        activity=soon,
+        entry_ids=ServiceHours.objects.values_list("pk", flat=True),
+    )
     client.force_login(user)
     client.post(
         reverse("activities:correction-request", args=[signup.pk]),
@@ -187,7 +195,11 @@ def test_a_certificate_freezes_the_record_and_anyone_can_verify_it(
     user = make_volunteer(national_id="11010519491231002X", full_name="证书测试")
     signup = SignUpFactory(activity=soon, member=user.member, attended=True)
     services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("3"))
-    services.hours_approve(actor=coordinator, entries=ServiceHours.objects.all())
+    services.hours_approve(
+        actor=coordinator,
+        activity=soon,
+        entry_ids=ServiceHours.objects.values_list("pk", flat=True),
+    )
     client.force_login(user)
     response = client.post(reverse("activities:certificate-issue"))
     certificate = Certificate.objects.get()
@@ -259,15 +271,19 @@ def test_hours_are_only_for_confirmed_participants_and_never_self_approved(
 
 def test_the_hours_page_refuses_bad_ids_and_values_without_a_500(client, coordinator, soon):
     SignUpFactory(activity=soon)
+    other = SignUpFactory(activity=ActivityFactory())
     client.force_login(coordinator)
-    url = reverse("activities:hours", args=[soon.pk])
-    for data in (
-        {"action": "set", "signup": "abc", "hours": "1"},
-        {"action": "decide", "correction": "x", "decision": "accept"},
+    for url in (
+        reverse("activities:hours-set", args=[soon.pk, 999_999]),
+        reverse("activities:hours-set", args=[soon.pk, other.pk]),  # another activity's row
+        reverse("activities:correction-decide", args=[soon.pk, 999_999]),
     ):
-        assert client.post(url, data).status_code == 404
-    target = SignUp.objects.get()
-    response = client.post(url, {"action": "set", "signup": target.pk, "hours": "300"}, follow=True)
+        assert client.post(url, {"hours": "1", "decision": "accept"}).status_code == 404
+    approve = reverse("activities:hours-approve", args=[soon.pk])
+    assert client.post(approve, {"entry": ["x", "-1", "9" * 30]}).status_code == 302
+    target = SignUp.objects.get(activity=soon)
+    url = reverse("activities:hours-set", args=[soon.pk, target.pk])
+    response = client.post(url, {"hours": "300"}, follow=True)
     assert response.status_code == 200 and "240" in response.content.decode()
     assert not target.hours.exists()
 
@@ -307,10 +323,11 @@ def test_attendance_and_hours_wait_for_the_activity_and_never_for_a_cancelled_on
     )
     signup = SignUpFactory(activity=next_week)
     with pytest.raises(ValidationError) as refused:
-        services.attendance_record(
-            actor=coordinator, signup=signup, attended=True, checked_in_at=None,
-            checked_out_at=None,
-        )  # fmt: skip
+        services.attendance_save(
+            actor=coordinator,
+            activity=next_week,
+            rows=[services.AttendanceRow(signup.pk, True, None, None)],
+        )
     assert codes(refused.value) == {"not_started"}
     next_week.status = "cancelled"
     next_week.save()

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import connection
 
-from activities import services
+from activities import selectors, services
 from activities.models import SignUp
 from tests.factories import ActivityFactory
 
@@ -56,7 +56,7 @@ def test_thirty_simultaneous_sign_ups_for_five_places(make_volunteer, ecommerce,
     assert sum(s.status == "waiting" for s in signups) == 25
     # First come, first served: the confirmed are the five earliest, in order.
     assert [s.status for s in signups] == ["confirmed"] * 5 + ["waiting"] * 25
-    positions = [services.waiting_position(s) for s in signups[5:]]
+    positions = [selectors.waiting_position(s) for s in signups[5:]]
     assert positions == list(range(1, 26))
     with capsys.disabled():
         print(f"\n30 concurrent sign-ups on PostgreSQL: {elapsed:.2f} s")

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
+from activities import selectors, services
 from activities.models import Activity, SignUp
 from tests.factories import ActivityFactory, MembershipFactory, SignUpFactory
 
@@ -23,7 +23,7 @@ def test_volunteers_are_confirmed_until_full_then_wait_in_order(make_volunteer, 
     activity = ActivityFactory(capacity=2)
     results = [services.signup_create(actor=make_volunteer(), activity=activity) for _ in range(4)]
     assert [s.status for s in results] == ["confirmed", "confirmed", "waiting", "waiting"]
-    assert [services.waiting_position(s) for s in results[2:]] == [1, 2]
+    assert [selectors.waiting_position(s) for s in results[2:]] == [1, 2]
 
 
 @pytest.mark.parametrize(
@@ -153,14 +153,28 @@ def test_a_lapsed_offer_passes_to_the_next_by_the_cron_command(offered):
         services.offer_accept(actor=first, signup=SignUp.objects.get(member=first.member))
 
 
-def test_a_lapsed_offer_moves_on_when_the_activity_page_is_loaded(client, offered):
+def test_the_activity_page_only_reads_a_lapsed_offer_counts_as_free_until_the_job_runs(
+    client, offered, mailoutbox, django_capture_on_commit_callbacks
+):
     activity, first, second = offered
     SignUp.objects.filter(status="offered").update(
         offer_expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
-    client.get(reverse("activities:activity-detail", args=[activity.pk]))
+    sent = len(mailoutbox)
+    client.force_login(first)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(reverse("activities:activity-detail", args=[activity.pk]))
+    # Nothing was written or sent by the GET ...
+    assert SignUp.objects.get(member=first.member).status == "offered"
+    assert SignUp.objects.get(member=second.member).status == "waiting"
+    assert len(mailoutbox) == sent
+    # ... but the page counts the lapsed offer's place as free and offers no "accept".
+    assert page.context["activity"].places_left == 1
+    assert 'id="accept-offer"' not in page.content.decode()
+    assert 'id="offer-lapsed"' in page.content.decode()
+    call_command("expire_offers")  # the periodic job hands the place on
+    assert SignUp.objects.get(member=first.member).status == "expired"
     assert SignUp.objects.get(member=second.member).status == "offered"
-    call_command("expire_offers")  # nothing left to move: harmless
 
 
 def test_accepting_a_lapsed_offer_is_refused_even_before_the_cron_runs(offered):

@@ -1,0 +1,127 @@
+"""Finding activities: the list and calendar, an activity's page, a brand's page."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from activities import selectors
+from activities.filters import ActivityFilter
+from activities.models import Activity, Brand
+from activities.permissions import activity_policy
+from groups.permissions import group_policy
+from volunteer_portal.permissions import PolicyMixin
+
+PAGE = 20
+
+
+class ActivityListView(ListView):
+    template_name = "activities/activity_list.html"
+    context_object_name = "activities"
+    paginate_by = PAGE
+
+    def get_queryset(self):
+        base = selectors.activities_for_listing(self.request.user).filter(
+            status=Activity.Status.PUBLISHED
+        )
+        self.filterset = ActivityFilter(
+            self.request.GET or None, queryset=base, request=self.request
+        )
+        queryset = self.filterset.qs if self.filterset.is_bound else base
+        self.calendar = self.request.GET.get("view") == "calendar"
+        if self.calendar:
+            self.month = self._month()
+            first = datetime.date(self.month.year, self.month.month, 1)
+            last = (first + datetime.timedelta(days=32)).replace(day=1)
+            return queryset.filter(starts_at__date__gte=first, starts_at__date__lt=last).order_by(
+                "starts_at"
+            )
+        if not self.request.GET.get("date_from"):
+            queryset = queryset.filter(ends_at__gte=timezone.now())
+        return queryset.order_by("starts_at", "pk")
+
+    def _month(self) -> datetime.date:
+        try:
+            year, month = (int(p) for p in self.request.GET.get("month", "").split("-"))
+            if 1900 <= year <= 2100:
+                return datetime.date(year, month, 1)
+        except (ValueError, TypeError, OverflowError):
+            pass
+        return timezone.localdate().replace(day=1)
+
+    def get_paginate_by(self, queryset):
+        return None if self.calendar else PAGE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        for key in ("page", "view", "month"):  # the links add these themselves
+            query.pop(key, None)
+        context.update(filterset=self.filterset, calendar=self.calendar)
+        if self.calendar:
+            previous = (self.month - datetime.timedelta(days=1)).replace(day=1)
+            following = (self.month + datetime.timedelta(days=32)).replace(day=1)
+            context.update(
+                weekday_names=[
+                    _("Mon"),
+                    _("Tue"),
+                    _("Wed"),
+                    _("Thu"),
+                    _("Fri"),
+                    _("Sat"),
+                    _("Sun"),
+                ],  # fmt: skip
+                month=self.month,
+                today=timezone.localdate(),
+                weeks=selectors.month_grid(self.month.year, self.month.month, self.object_list),
+                previous_month=f"{previous:%Y-%m}",
+                next_month=f"{following:%Y-%m}",
+            )
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class ActivityDetailView(PolicyMixin, DetailView):
+    """An activity's page. It only reads: lapsed offers are handed on elsewhere."""
+
+    policy = activity_policy
+    action = "view"
+    login_required = False
+    template_name = "activities/activity_detail.html"
+    context_object_name = "activity"
+
+    def get_policy_queryset(self):
+        return (
+            activity_policy.instances_for(self.request.user)
+            .with_taken()
+            .select_related("group", "brand")
+            .prefetch_related("themes", "skills_wanted", "photos")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.activity_page(self.request.user, self.object))
+        return context
+
+
+class BrandDetailView(DetailView):
+    template_name = "activities/brand_detail.html"
+    context_object_name = "brand"
+
+    def get_queryset(self):
+        return Brand.objects.filter(
+            group__in=group_policy.instances_for(self.request.user)
+        ).select_related("group")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["activities"] = (
+            selectors.activities_for_listing(self.request.user)
+            .filter(brand=self.object)
+            .exclude(status=Activity.Status.DRAFT)
+            .order_by("-starts_at")[:100]
+        )
+        return context
