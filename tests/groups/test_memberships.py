@@ -165,3 +165,24 @@ def test_applications_page_costs_the_same_queries_for_5_and_50(
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(small) == len(large) <= 12
+
+
+def test_mark_as_left_shows_only_on_memberships_the_coordinator_may_end(
+    client, coordinator, ecommerce, culture
+):
+    """A member of two groups, seen by the e-commerce coordinator: the culture membership
+    is not theirs to end, so it has no button (pressing it would be refused)."""
+    member = MemberFactory(full_name="两团成员")
+    ours = MembershipFactory(member=member, group=ecommerce)
+    theirs = MembershipFactory(member=member, group=culture)
+    client.force_login(coordinator)
+    html = client.get(reverse("members:member-detail", args=[member.pk])).content.decode()
+    assert reverse("groups:membership-end", args=["ecommerce", ours.pk]) in html
+    assert reverse("groups:membership-end", args=["culture", theirs.pk]) not in html
+    response = client.post(reverse("groups:membership-end", args=["culture", theirs.pk]))
+    assert response.status_code == 403
+    theirs.refresh_from_db()
+    assert theirs.status == "active"
+    client.post(reverse("groups:membership-end", args=["ecommerce", ours.pk]))
+    ours.refresh_from_db()
+    assert ours.status == "left"
