@@ -163,6 +163,12 @@ class HoursCorrectionRequestAdmin(SimpleHistoryAdmin):
     list_filter = ("status",)
     list_select_related = ("signup__member", "signup__activity", "decided_by")
     raw_id_fields = ("signup",)
+    # Decisions are made on the activity's hours page (correction_decide): they write the
+    # corrected hours and email the volunteer, which an edit here would skip.
+    readonly_fields = ("signup", "status", "decided_by", "decided_at", "decision_reason")
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Certificate)

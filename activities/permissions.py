@@ -13,7 +13,7 @@ import datetime
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
+from activities.models import Activity, Certificate, HoursCorrectionRequest, ServiceHours, SignUp
 from groups.permissions import group_policy
 from volunteer_portal.permissions import Policy, is_admin, is_self, managed_group_ids
 
@@ -212,7 +212,23 @@ class CorrectionPolicy(Policy):
         )
 
 
+class CertificatePolicy(Policy):
+    """A certificate's printable page is its holder's; anyone checks a code on the
+    verification page, which shows only what the certificate states."""
+
+    model = Certificate
+
+    def scope_view(self, user):
+        if not user.is_authenticated:
+            return Certificate.objects.none()
+        return Certificate.objects.filter(member__user=user)
+
+    def can_view(self, user, certificate: Certificate) -> bool:
+        return is_self(user, certificate.member)
+
+
 activity_policy = ActivityPolicy().register()
 signup_policy = SignUpPolicy().register()
 hours_policy = ServiceHoursPolicy().register()
 correction_policy = CorrectionPolicy().register()
+certificate_policy = CertificatePolicy().register()

@@ -145,7 +145,13 @@ class MembershipInline(admin.TabularInline):
     fk_name = "member"
     extra = 0
     fields = ("group", "status", "created_at", "decided_at", "rejection_reason")
-    readonly_fields = ("created_at", "decided_at")
+    # Read-only: status changes go through the services (the approve action, the group's
+    # pages); a new membership is added in the memberships admin.
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class MemberLeaderTermInline(admin.TabularInline):

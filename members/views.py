@@ -24,14 +24,12 @@ from volunteer_portal.permissions import PolicyMixin, own_record, policy_require
 ROWS_PER_PAGE = 50
 
 
-class SignupView(FormView):
+class SignupView(PolicyMixin, FormView):
+    policy = None
+    login_required = False
+    visitors_only_redirect = "me"  # logged in already: off to "my page"
     template_name = "members/signup.html"
     form_class = SignupForm
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("me")
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         try:

@@ -341,6 +341,7 @@ def test_admin_is_for_admins_only(
                 "admin:activities_calendarfeed_add",  # volunteers make their own
                 "admin:activities_signup_add",  # sign-ups go through the waiting-list rules
                 "admin:activities_servicehours_add",  # recorded on the activity's hours page
+                "admin:activities_hourscorrectionrequest_add",  # volunteers ask on their page
             ):
                 allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)

@@ -31,7 +31,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 _MANAGED_CACHE = "_portal_managed_group_ids"
@@ -234,8 +234,12 @@ class PolicyMixin:
     lookup: Lookup = {"pk": "pk"}
     object_name: str | None = None
     login_required = True
+    # A page for visitors only (creating an account): logged-in users go here instead.
+    visitors_only_redirect: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
+        if self.visitors_only_redirect and request.user.is_authenticated:
+            return redirect(self.visitors_only_redirect)
         if self.login_required and not request.user.is_authenticated:
             return login_redirect(request)
         self.object = resolve(

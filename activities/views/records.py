@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from activities import feeds, selectors, services
 from activities.models import CalendarFeed, Certificate
+from activities.permissions import certificate_policy
 from groups.models import ServiceGroup
 from members.permissions import member_policy
 from members.views import MeView
@@ -46,10 +47,20 @@ def certificate_issue(request, member):
     return redirect("activities:certificate-print", code=certificate.code)
 
 
-@policy_required()
-def certificate_print(request, code):
+def _own_certificates(request):
+    return certificate_policy.instances_for(request.user).select_related("member")
+
+
+@policy_required(
+    certificate_policy,
+    "view",
+    lookup={"code": "code"},
+    queryset=_own_certificates,
+    name="certificate",
+)
+def certificate_print(request, certificate):
     """The printable certificate, for its holder (anyone else: 404)."""
-    certificate = get_object_or_404(Certificate, code=code, member__user=request.user)
+    code = certificate.code
     verify_url = request.build_absolute_uri(reverse("activities:certificate-verify", args=[code]))
     return render(
         request,
