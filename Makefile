@@ -9,7 +9,7 @@ DEMO_PASSWORD ?= demo-pass-2026
 # pytest-xdist workers; "auto" is one per core.
 WORKERS ?= auto
 
-.PHONY: run test install install-dev lint messages clean
+.PHONY: run test install install-dev lint messages screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: install
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite).
 test: install-dev
 	$(VENV)/bin/pytest -n $(WORKERS)
+
+## screenshots: refresh the README's pictures in docs/screenshots (needs Chromium and CJK fonts).
+screenshots: install-dev
+	SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest -n 0 tests/browser
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
