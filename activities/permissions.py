@@ -167,9 +167,11 @@ class SignUpPolicy(Policy):
         return self.may_manage(user, signup) and signup.is_live
 
     def can_promote(self, user, signup: SignUp) -> bool:
-        """Needs the activity's ``places_left`` (``Activity.objects.with_taken()``)."""
+        """Needs the facts the participants page reads (``selectors.participants``): the
+        activity's ``places_left`` and the sign-up's ``clashes``; without them, no."""
         places_left = getattr(signup.activity, "places_left", 0)
-        return self.may_manage(user, signup) and signup.promotable(places_left)
+        clashes = getattr(signup, "clashes", True)
+        return self.may_manage(user, signup) and signup.promotable(places_left, clashes=clashes)
 
     def can_record_hours(self, user, signup: SignUp) -> bool:
         """Set or correct hours: the activity's managers, never for their own row."""

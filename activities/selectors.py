@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,9 +95,16 @@ def waiting_position(signup: SignUp) -> int | None:
 
 def participants(activity: Activity) -> dict[str, list[SignUp]]:
     """The participants page: everyone who signed up, by status, in one query."""
+    elsewhere = (
+        SignUp.objects.filter(member=OuterRef("member"), status=SignUp.Status.CONFIRMED)
+        .exclude(activity=activity)
+        .exclude(activity__status=Activity.Status.CANCELLED)
+        .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+    )
     signups = list(
         SignUp.objects.filter(activity=activity)
         .select_related("member")
+        .annotate(clashes=Exists(elsewhere))  # confirmed elsewhere at the same time
         .order_by("status", "created_at", "pk")
     )
     groups = {status: [] for status, _label in SignUp.Status.choices}

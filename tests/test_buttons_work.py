@@ -85,7 +85,7 @@ class FormReader(HTMLParser):
         self._text: Field | None = None  # an open <textarea>
         self._button: Button | None = None  # an open <button>
         self._select: Field | None = None
-        self._select_chosen = False
+        self._select_options = 0
 
     def _attach(self, attrs: dict, item: Field | Button) -> None:
         owner = attrs.get("form")
@@ -127,11 +127,13 @@ class FormReader(HTMLParser):
             self._attach(a, self._text)
         elif tag == "select" and name and not disabled:
             self._select = Field(name, "", "input", "required" in a)
-            self._select_chosen = False
+            self._select_options = 0
             self._attach(a, self._select)
-        elif tag == "option" and self._select is not None and not self._select_chosen:
-            self._select.value = a.get("value", "")  # the first option, unless one is selected
-            self._select_chosen = "selected" in a
+        elif tag == "option" and self._select is not None:
+            # The selected option, or else the first one.
+            if "selected" in a or self._select_options == 0:
+                self._select.value = a.get("value", "")
+            self._select_options += 1
 
     def handle_data(self, data):
         if self._text is not None:
@@ -402,6 +404,22 @@ def test_the_participants_buttons_work(client, coordinator, free_place):
     assert {change(n, "remove") for n in "bcde"} <= page.actions
     assert change("c", "promote") in page.actions and change("b", "promote") not in page.actions
     assert (change("d", "promote") in page.actions) == free_place
+
+
+def test_no_move_up_for_someone_confirmed_elsewhere_at_the_same_time(client, coordinator):
+    """A place is free, but the one waiting is confirmed for another activity at the same
+    time: moving them up would be refused, so the button is not shown."""
+    activity = ActivityFactory(capacity=1)
+    holder, waiting = person("holder"), person("waiting")
+    services.signup_create(actor=holder, activity=activity)
+    queued = services.signup_create(actor=waiting, activity=activity)
+    same_time = ActivityFactory(starts_at=activity.starts_at, ends_at=activity.ends_at)
+    services.signup_create(actor=waiting, activity=same_time)
+    Activity.objects.filter(pk=activity.pk).update(capacity=2)  # a place is free now
+    url = reverse("activities:participants", args=[activity.pk])
+    page = press_every_button(client, coordinator, url, at_least=2)
+    promote = reverse("activities:participant-change", args=[activity.pk, queued.pk, "promote"])
+    assert promote not in page.actions
 
 
 # 4. The hours page ----------------------------------------------------------------------------

@@ -100,9 +100,10 @@ class SignUp(models.Model):
             and now < self.activity.starts_at
         )
 
-    def promotable(self, places_left: int | None) -> bool:
-        """A coordinator may move this person up: waiting (with a place free) or offered."""
-        if self.activity.status != Activity.Status.PUBLISHED:
+    def promotable(self, places_left: int | None, *, clashes: bool) -> bool:
+        """A coordinator may move this person up: waiting (with a place free) or offered,
+        and not confirmed for another activity at the same time."""
+        if self.activity.status != Activity.Status.PUBLISHED or clashes:
             return False
         if self.status == SignUp.Status.OFFERED:
             return True

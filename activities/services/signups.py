@@ -169,8 +169,9 @@ def signup_create(*, actor, activity: Activity, now: datetime.datetime | None = 
     is the order in which sign-ups were really decided.
     """
     member = member_for(actor)
-    now = now or timezone.now()
-    activity = lock_and_settle(activity, now)
+    activity = lock_activity(activity)
+    now = now or timezone.now()  # after the lock: the queue is in the order of decisions
+    settle_lapsed_offers(activity, now)
     lock_member(member)
     state = signup_state(
         activity,
@@ -237,8 +238,9 @@ def participant_add(
     ends, a coordinator may add someone who turned up.
     """
     activity_policy.require(actor, "manage", activity)
-    now = now or timezone.now()
-    activity = lock_and_settle(activity, now)
+    activity = lock_activity(activity)
+    now = now or timezone.now()  # after the lock, as for a volunteer's own sign-up
+    settle_lapsed_offers(activity, now)
     if activity.status != Activity.Status.PUBLISHED or now >= activity.ends_at:
         raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
     if member.status != Member.Status.ACTIVE:
@@ -296,7 +298,7 @@ def waitlist_promote(*, actor, signup: SignUp, now: datetime.datetime | None = N
             % {"name": signup.member.full_name, "title": clash.activity.title},
             code="overlap",
         )
-    if not signup.promotable(places_left(activity, now)):
+    if not signup.promotable(places_left(activity, now), clashes=False):
         raise ValidationError(_("No place is free. Raise the number of places first."), code="full")
     signup.status, signup.offer_expires_at = SignUp.Status.CONFIRMED, None
     audited_save(signup, actor=actor, event=SignUpEvent.MOVED_UP_BY_HAND)

@@ -212,7 +212,7 @@ def test_the_publish_action_publishes_drafts_and_leaves_the_rest_out(client, adm
     assert draft.status == "published" and cancelled.status == "cancelled"
     assert draft.history.latest().history_user == admin_user
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "1 published, 1 left out." in message
+    assert "已发布 1 个，未处理 1 个。" in message  # the admin speaks Chinese by default
     assert cancelled.title in message
 
 
@@ -232,7 +232,7 @@ def test_the_cancel_action_emails_everyone_signed_up(
     assert sorted(m.to[0] for m in mailoutbox) == ["a@example.com", "b@example.com"]
     assert all("要取消的活动" in m.subject for m in mailoutbox)
     (message,) = [str(m) for m in get_messages(response.wsgi_request)]
-    assert "1 cancelled, 1 left out." in message
+    assert "已取消 1 个，未处理 1 个。" in message
 
 
 def test_an_old_version_cannot_be_restored(client, admin_user, ecommerce):
