@@ -58,7 +58,10 @@ class ActivityPolicy(Policy):
         return self.can_manage(user, activity) and activity.completable()
 
     def can_fill_hours(self, user, activity: Activity) -> bool:
+        """Attendance and hours: once check-in has opened, never for a cancelled one."""
         return self.can_manage(user, activity) and activity.hours_recordable()
+
+    can_record_attendance = can_fill_hours
 
 
 class SignUpState:

@@ -525,3 +525,17 @@ def test_accepting_an_offer_and_asking_for_a_correction_from_my_page_work(
     page = press_every_button(client, volunteer, reverse("me"), at_least=5)
     assert reverse("activities:accept-offer", args=[activity.pk]) in page.actions
     assert reverse("activities:correction-request", args=[past.pk]) in page.actions
+
+
+@pytest.mark.parametrize("started", [True, False])
+def test_the_attendance_sheet_offers_saving_only_once_the_activity_is_under_way(
+    client, coordinator, started
+):
+    """Before check-in opens the service refuses attendance, so the sheet has no button."""
+    start = hours_ago(1) if started else timezone.now() + datetime.timedelta(days=2)
+    activity = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=3))
+    for name in ("att-a", "att-b"):
+        SignUpFactory(activity=activity, member=person(name).member)
+    url = reverse("activities:attendance", args=[activity.pk])
+    page = press_every_button(client, coordinator, url, at_least=1 if started else 0)
+    assert bool(page.presses) == started
