@@ -127,10 +127,11 @@ class SignUpAdmin(NoRevertHistoryAdmin):
     list_filter = ("status", "attended", "activity__group")
     search_fields = ("member__full_name", "member__phone", "activity__title")
     list_select_related = ("member", "activity")
-    autocomplete_fields = ("member",)
-    raw_id_fields = ("activity",)
-    # Status changes go through the services (capacity, waiting list, emails).
-    readonly_fields = ("status", "created_at", "reminder_sent_at", "offer_expires_at")
+    # Who, where and the status go through the services (capacity, waiting list, emails):
+    # moving a sign-up to another activity here would overbook it and skip its queue.
+    readonly_fields = (
+        "activity", "member", "status", "created_at", "reminder_sent_at", "offer_expires_at",
+    )  # fmt: skip
 
     def has_add_permission(self, request):
         return False
@@ -147,14 +148,9 @@ class ServiceHoursAdmin(NoRevertHistoryAdmin):
         return False  # hours are recorded on the activity's hours page
 
     def get_readonly_fields(self, request, obj=None):
-        # Approved hours are locked; corrections are new entries (made on the hours page),
-        # and approval goes through the service there too.
-        if obj is not None and obj.status == ServiceHours.Status.APPROVED:
-            return [f.name for f in self.model._meta.fields]
-        return [
-            "signup", "status", "is_current", "supersedes",
-            "recorded_by", "approved_by", "approved_at",
-        ]  # fmt: skip
+        # Read-only: hours are set, approved and corrected on the activity's hours page,
+        # where nobody records their own and every change is a named event.
+        return [f.name for f in self.model._meta.fields]
 
 
 @admin.register(HoursCorrectionRequest)

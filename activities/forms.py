@@ -198,10 +198,10 @@ class ParticipantAddForm(forms.Form):
 
     def clean_phone(self):
         from members.forms import normalise_phone
-        from volunteer_portal.permissions import members_managed_by
+        from members.permissions import member_policy
 
         phone = normalise_phone(self.cleaned_data["phone"])
-        member = members_managed_by(self.actor).filter(phone=phone).first()
+        member = member_policy.instances_for(self.actor, "manage").filter(phone=phone).first()
         if member is None:
             raise forms.ValidationError(
                 _("None of your groups' members has this phone. Add them to the roster first.")

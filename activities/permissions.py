@@ -1,15 +1,36 @@
 """Who may see and act on activities, sign-ups and hours (built on the group policy).
 
-Each ``can_<action>`` joins two things: the role (``may_manage``, the volunteer's own
+Each ``can_<action>`` joins two things: the role (``can_manage``, the volunteer's own
 record) and the state of the object (a property of the model, such as
-``Activity.publishable``). Services check the role (403) and then the same property
-(a message), so a button shown by ``{% allowed %}`` and the action behind it agree.
+``Activity.publishable``). Views declare the role; services check the role (403) and
+then the same property (a message), so a button shown by ``{% allowed %}`` and the action
+behind it agree.
+
+=========================  ======================================================
+``activity_policy``
+``can_view``               published ones for everyone; drafts for their managers
+``can_manage``             the role: the group's current coordinators and admins
+``can_publish`` ...        ``can_manage`` + ``Activity.publishable`` / ``cancellable`` /
+                           ``completable()`` / ``hours_recordable()`` (fill_hours,
+                           record_attendance)
+``signup_state()``         may this person sign up now (the page and signup_create)
+``signup_policy``
+``can_own``                the role: the volunteer themself
+``can_cancel/accept``      ``can_own`` + ``SignUp.cancellable()`` / ``offer_open()``
+``can_remove/promote``     ``can_manage`` + live / ``SignUp.promotable(...)``
+``can_record_hours``       ``can_manage``, not one's own row, ``SignUp.hours_recordable()``
+``can_request_correction`` ``can_own`` + under way + no request open
+``hours_policy``           ``can_approve``: ``ServiceHours.approvable`` + ``can_record_hours``
+``correction_policy``      ``can_decide``: open + ``can_record_hours``
+``certificate_policy``     the holder only (anyone verifies a code on its public page)
+=========================  ======================================================
 """
 
 from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -143,11 +164,11 @@ class SignUpPolicy(Policy):
         )
 
     def scope_own(self, user):
+        """The volunteer's own sign-ups, also in groups no longer shown (a record stays
+        theirs: they may still ask for a correction)."""
         if not user.is_authenticated:
             return SignUp.objects.none()
-        return SignUp.objects.filter(
-            member__user=user, activity__in=activity_policy.instances_for(user)
-        )
+        return SignUp.objects.filter(member__user=user)
 
     def may_manage(self, user, signup: SignUp) -> bool:
         return activity_policy.can_manage(user, signup.activity)
@@ -171,10 +192,14 @@ class SignUpPolicy(Policy):
 
     def can_promote(self, user, signup: SignUp) -> bool:
         """Needs the facts the participants page reads (``selectors.participants``): the
-        activity's ``places_left`` and the sign-up's ``clashes``; without them, no."""
-        places_left = getattr(signup.activity, "places_left", 0)
-        clashes = getattr(signup, "clashes", True)
-        return self.may_manage(user, signup) and signup.promotable(places_left, clashes=clashes)
+        activity's ``places_left`` and the sign-up's ``clashes``."""
+        if not hasattr(signup.activity, "places_left") or not hasattr(signup, "clashes"):
+            raise ImproperlyConfigured(
+                "can_promote needs Activity.objects.with_taken() and selectors.participants()."
+            )
+        return self.may_manage(user, signup) and signup.promotable(
+            signup.activity.places_left, clashes=signup.clashes
+        )
 
     def can_record_hours(self, user, signup: SignUp) -> bool:
         """Set or correct hours: the activity's managers, never for their own row."""
@@ -185,7 +210,15 @@ class SignUpPolicy(Policy):
         )
 
     def can_request_correction(self, user, signup: SignUp) -> bool:
-        return is_self(user, signup.member) and signup.status == SignUp.Status.CONFIRMED
+        """The volunteer's own confirmed sign-up, once hours can be recorded, with no request
+        open (reads ``corrections``: prefetch them for a list)."""
+        return (
+            is_self(user, signup.member)
+            and signup.hours_recordable()
+            and not any(
+                c.status == HoursCorrectionRequest.Status.OPEN for c in signup.corrections.all()
+            )
+        )
 
 
 class ServiceHoursPolicy(Policy):

@@ -263,6 +263,11 @@ def member_service_record(member) -> dict:
     )
     for signup in (*upcoming, *past):
         signup.member = member  # the page's rules ask whose sign-up it is: no query per row
+    for signup in past:
+        signup.open_correction = next(
+            (c for c in signup.corrections.all() if c.status == HoursCorrectionRequest.Status.OPEN),
+            None,
+        )
     trainings = [s for s in past if s.activity.kind == Activity.Kind.TRAINING and s.attended]
     return {
         "approved_entries": entries,

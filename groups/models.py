@@ -334,7 +334,7 @@ class Membership(models.Model):
         return self.status in self.LIVE_STATUSES
 
 
-@events
+@events("groups.Membership")
 class MembershipEvent(models.TextChoices):
     APPLIED = "applied", _("applied")
     APPROVED = "approved", _("approved")
@@ -344,6 +344,6 @@ class MembershipEvent(models.TextChoices):
     IMPORTED = "import", _("imported")
 
 
-@events
+@events("groups.ServiceGroup")
 class GroupEvent(models.TextChoices):
     PROFILE_CHANGED = "profile changed", _("profile changed")

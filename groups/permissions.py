@@ -1,4 +1,16 @@
-"""Who may see and change service groups and memberships (built on volunteer_portal.permissions)."""
+"""Who may see and change service groups and memberships (built on volunteer_portal.permissions).
+
+=====================  =========================================================
+``group_policy``
+``can_view``           everyone, for an active group; its managers, always
+``can_manage``         the group's current coordinators and admins (= ``can_change``)
+``membership_policy``
+``may_manage``         the role: the group's managers (no state)
+``can_handle``         the role for ending: the member themself, or the group's managers
+``can_end``            ``can_handle`` and the membership is live (the "leave" buttons)
+``can_decide``         the group's managers, and the application is waiting
+=====================  =========================================================
+"""
 
 from django.db.models import Q
 

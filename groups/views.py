@@ -4,6 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -199,9 +200,11 @@ def application_decide(request, group, pk, decision):
     return redirect("groups:applications", slug=group.slug)
 
 
-def _memberships_in_visible_groups(request):
+def _memberships_to_end(request):
+    """Memberships in groups the user sees (someone else's: 403), and the user's own, also
+    in a group no longer active (they may still leave it)."""
     return Membership.objects.filter(
-        group__in=group_policy.instances_for(request.user)
+        Q(group__in=group_policy.instances_for(request.user)) | Q(member__user=request.user)
     ).select_related("member", "group")
 
 
@@ -210,7 +213,7 @@ def _memberships_in_visible_groups(request):
     membership_policy,
     "handle",
     lookup={"pk": "pk", "group__slug": "slug"},
-    queryset=_memberships_in_visible_groups,
+    queryset=_memberships_to_end,
     name="membership",
 )
 def membership_end(request, membership):

@@ -327,7 +327,7 @@ class DeletionRequest(models.Model):
         return f"{self.member} · {self.requested_at:%Y-%m-%d}"
 
 
-@events
+@events("members.Member")
 class MemberEvent(models.TextChoices):
     REGISTERED = "registered", _("registered")
     CREATED = "created", _("record created")

@@ -168,7 +168,7 @@ def _entries(history, model, what, skill_names=None, masked=()) -> list[AuditEnt
                 what=what,
                 action=action_names.get(record.history_type, record.history_type),
                 changes=changes,
-                reason=event_label(record.history_change_reason or ""),
+                reason=event_label(model._meta.label, record.history_change_reason or ""),
             )
         )
         previous = record

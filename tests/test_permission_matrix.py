@@ -392,3 +392,35 @@ def test_import_confirmation_is_for_the_groups_managers(role, client_for, coordi
     )
     expected = managers(REDIRECT)[role]  # allowed: back to the upload page ("expired")
     assert outcome_of(response) == expected
+
+
+HOURS_POSTS = (
+    "activities:hours-fill",
+    "activities:hours-approve",
+    "activities:hours-set",
+    "activities:hours-correct",
+    "activities:correction-decide",
+)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", HOURS_POSTS)
+def test_hours_posts_are_refused_to_those_without_the_right(
+    name, role, client_for, coordinator, other_coordinator, world
+):
+    """The hours page's actions, as each role: the group's managers get through (and are
+    told the activity has not happened yet), everyone else is refused, nothing is written."""
+    from activities.models import HoursCorrectionRequest, ServiceHours
+
+    correction = HoursCorrectionRequest.objects.create(
+        signup=world["signup"], requested_hours=3, reason="x"
+    )
+    values = {**arguments(name, world), "correction_pk": correction.pk}
+    kwargs = {k: values[k] for k in ROUTES[name].pattern.converters}
+    data = {"hours": "2", "entry": "1", "decision": "reject", "reason": "x"}
+    response = client_for(role).post(reverse(name, kwargs=kwargs), data)
+    expected = managers(REDIRECT)[role]
+    assert outcome_of(response) == expected
+    assert not ServiceHours.objects.exists()
+    correction.refresh_from_db()
+    assert correction.status == "open"

@@ -11,19 +11,31 @@ from __future__ import annotations
 from django.db import models
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-_EVENT_LABELS: dict[str, object] = {}
+_EVENT_LABELS: dict[tuple[str, str], object] = {}
 
 
-def events(choices: type[models.TextChoices]) -> type[models.TextChoices]:
-    """Class decorator: register an app's history reasons (value → translatable label)."""
-    for value, label in choices.choices:
-        _EVENT_LABELS.setdefault(value, label)
-    return choices
+def events(*model_labels: str):
+    """Class decorator: register the history reasons of the named models (value → label).
+
+    Keyed by model, so "approved" reads "hours approved" on hours and "approved" on a
+    membership, and a trail can be filtered by (model, event)::
+
+        @events("activities.SignUp")
+        class SignUpEvent(models.TextChoices): ...
+    """
+
+    def register(choices: type[models.TextChoices]) -> type[models.TextChoices]:
+        for label in model_labels:
+            for value, text in choices.choices:
+                _EVENT_LABELS[(label, value)] = text
+        return choices
+
+    return register
 
 
-def event_label(reason: str) -> str:
+def event_label(model_label: str, reason: str) -> str:
     """The reader's-language label of a stored reason (old free-text reasons as they are)."""
-    return str(_EVENT_LABELS.get(reason, reason))
+    return str(_EVENT_LABELS.get((model_label, reason), reason))
 
 
 def history_user(actor):

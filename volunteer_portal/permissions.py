@@ -82,6 +82,9 @@ def is_coordinator(user) -> bool:
 def members_managed_by(user):
     """Members a user manages: all for admins; for coordinators, the members with a live
     membership (applied or active) in a group they lead. A queryset of ``Member``."""
+    # Here, above the apps, because it joins members to groups' memberships; members/
+    # itself never names groups (members <- groups <- activities).
+    from groups.models import Membership
     from members.models import Member
 
     if is_admin(user, "members.change_member"):
@@ -91,7 +94,7 @@ def members_managed_by(user):
         return Member.objects.none()
     live = Member.objects.filter(
         memberships__group_id__in=group_ids,
-        memberships__status__in=("applied", "active"),
+        memberships__status__in=Membership.LIVE_STATUSES,
     )
     return Member.objects.filter(pk__in=live.values("pk"))
 
@@ -126,7 +129,7 @@ class Policy:
     A subclass sets ``model`` and defines:
 
     * ``scope_view(user)`` (what the user may see) and, for lists of things the user may
-      act on, ``scope_<action>(user)``; ``scope_manage`` answers for any other action;
+      act on, ``scope_<action>(user)`` (``scope_manage``, ``scope_search``...);
     * ``can_<action>(user, obj)`` for each action (``obj`` is ``None`` for actions on no
       object, such as the talent search).
     """
@@ -139,9 +142,9 @@ class Policy:
         return self
 
     def instances_for(self, user, action: str = "view"):
+        """``scope_<action>(user)``; a policy names each scope it offers (no fallback, so
+        a list never silently shows a wider or narrower set than its action means)."""
         scope = getattr(self, f"scope_{action}", None)
-        if scope is None and action != "view":
-            scope = getattr(self, "scope_manage", None)
         if scope is None:
             raise ImproperlyConfigured(f"{type(self).__name__} has no scope for {action!r}.")
         return scope(user)
@@ -265,7 +268,7 @@ def policy_required(
     policy: Policy | None = None,
     action: str = "view",
     *,
-    lookup: Lookup = None,
+    lookup: Lookup = {"pk": "pk"},  # noqa: B006 - read only, as PolicyMixin's default
     name: str = "obj",
     login_required: bool = True,
     queryset: Callable | None = None,

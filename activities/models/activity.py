@@ -283,7 +283,7 @@ class ActivityPhoto(models.Model):
         return self.caption or self.image.name
 
 
-@events
+@events("activities.Activity")
 class ActivityEvent(models.TextChoices):
     SAVED = "saved", _("saved")
     PUBLISHED = "published", _("published")

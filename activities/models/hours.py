@@ -142,7 +142,7 @@ class HoursCorrectionRequest(models.Model):
         return f"{self.signup} → {self.requested_hours} h"
 
 
-@events
+@events("activities.ServiceHours", "activities.HoursCorrectionRequest")
 class HoursEvent(models.TextChoices):
     PROPOSED = "proposed", _("hours proposed")
     APPROVED = "approved", _("hours approved")

@@ -113,7 +113,7 @@ class SignUp(models.Model):
         return self.status == SignUp.Status.CONFIRMED and self.activity.hours_recordable(now)
 
 
-@events
+@events("activities.SignUp")
 class SignUpEvent(models.TextChoices):
     SIGNED_UP = "signed up", _("signed up")
     CANCELLED = "cancelled", _("cancelled")

@@ -1,7 +1,8 @@
 """What every activities service shares: locks taken in one order, and place counting.
 
-Locks are always taken parent before child: the activity, then the member (for the
-overlap rule), then sign-ups, then hours. Capacity is guarded the way pretix guards
+Locks are always taken in one order: the activity first (every write that counts places
+or touches its sign-ups holds it), then sign-ups, then the member (for the overlap rule,
+which spans activities), then hours. Capacity is guarded the way pretix guards
 quotas: lock the activity row, then count, then insert or promote, in one transaction.
 """
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +23,7 @@ from activities.models import (
     ServiceHours,
     SignUp,
 )
-from activities.permissions import activity_policy, signup_policy
+from activities.permissions import activity_policy
 from activities.selectors import default_hours
 from activities.services.base import BatchResult, LeftOut
 from members.services import member_email
@@ -73,16 +72,24 @@ def propose_attended(actor, activity: Activity) -> BatchResult:
     Fixed number of queries: lock the sign-ups, insert the entries with their history.
     """
     result = BatchResult()
-    has_current = ServiceHours.objects.filter(signup=OuterRef("pk"), is_current=True)
     signups = list(
         SignUp.objects.select_for_update(of=("self",))
         .filter(activity=activity, attended=True, status=SignUp.Status.CONFIRMED)
-        .filter(~Exists(has_current))
         .select_related("member")
         .order_by("pk")
     )
+    # Read after the locks, in a statement of its own: hours set meanwhile by someone
+    # holding a sign-up's lock are seen here (a subquery in the locking statement would
+    # still see the snapshot from before the wait).
+    recorded = set(
+        ServiceHours.objects.filter(
+            signup_id__in=[s.pk for s in signups], is_current=True
+        ).values_list("signup_id", flat=True)
+    )
     entries = []
     for signup in signups:
+        if signup.pk in recorded:
+            continue
         signup.activity = activity
         if is_self(actor, signup.member):
             result.leave_out(LeftOut.OWN_HOURS)
@@ -196,10 +203,17 @@ def hours_correct(*, actor, signup: SignUp, hours: Decimal, note: str) -> Servic
 def correction_request(
     *, actor, signup: SignUp, requested_hours: Decimal, reason: str
 ) -> HoursCorrectionRequest:
-    """The volunteer asks the organiser to correct their recorded hours."""
+    """The volunteer asks the organiser to correct their recorded hours, or to record
+    hours that were never recorded (national rules: a volunteer may ask for a correction)."""
     require_self(actor, signup.member)
-    if not signup_policy.can_request_correction(actor, signup):
-        raise ValidationError(_("Hours are recorded only for confirmed participants."))
+    if signup.status != SignUp.Status.CONFIRMED:
+        raise ValidationError(
+            _("Hours are recorded only for confirmed participants."), code="not_confirmed"
+        )
+    if not signup.activity.hours_recordable():
+        raise ValidationError(
+            _("Ask for a correction once the activity is under way."), code="not_started"
+        )
     if signup.corrections.filter(status=HoursCorrectionRequest.Status.OPEN).exists():
         raise ValidationError(_("A correction request is already open."), code="open")
     request = HoursCorrectionRequest(signup=signup, requested_hours=requested_hours, reason=reason)
@@ -211,6 +225,9 @@ def correction_decide(
     *, actor, request: HoursCorrectionRequest, accept: bool, reason: str
 ) -> HoursCorrectionRequest:
     activity_policy.require(actor, "manage", request.signup.activity)
+    if is_self(actor, request.signup.member):
+        raise PermissionDenied("Nobody decides on their own hours.")
+    _require_recordable(request.signup.activity)  # the rule the hours page shows it by
     SignUp.objects.select_for_update().filter(pk=request.signup_id).first()  # sign-up first
     request = HoursCorrectionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != HoursCorrectionRequest.Status.OPEN:

@@ -82,10 +82,15 @@ def settle_lapsed_offers(activity: Activity, now: datetime.datetime) -> int:
     return len(lapsed)
 
 
-def lock_and_settle(activity: Activity, now: datetime.datetime) -> Activity:
+def lock_and_settle(
+    activity: Activity, now: datetime.datetime | None
+) -> tuple[Activity, datetime.datetime]:
+    """Lock the activity, then take the time (so it follows the order of the locks), then
+    hand lapsed offers on. Every write path that counts places starts here."""
     activity = lock_activity(activity)
+    now = now or timezone.now()
     settle_lapsed_offers(activity, now)
-    return activity
+    return activity, now
 
 
 def offers_expire(*, activity: Activity | None = None, now: datetime.datetime | None = None) -> int:
@@ -169,9 +174,7 @@ def signup_create(*, actor, activity: Activity, now: datetime.datetime | None = 
     is the order in which sign-ups were really decided.
     """
     member = member_for(actor)
-    activity = lock_activity(activity)
-    now = now or timezone.now()  # after the lock: the queue is in the order of decisions
-    settle_lapsed_offers(activity, now)
+    activity, now = lock_and_settle(activity, now)  # the queue follows the lock order
     lock_member(member)
     state = signup_state(
         activity,
@@ -200,9 +203,8 @@ def _lock_signup(signup: SignUp, activity: Activity) -> SignUp:
 @transaction.atomic
 def signup_cancel(*, actor, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
     """The volunteer cancels before the start; the freed place goes to the waiting list."""
-    now = now or timezone.now()
     require_self(actor, signup.member)
-    activity = lock_and_settle(signup.activity, now)
+    activity, now = lock_and_settle(signup.activity, now)
     signup = _lock_signup(signup, activity)
     if not signup.is_live:
         raise ValidationError(_("This sign-up has already ended."), code="not_live")
@@ -218,9 +220,8 @@ def signup_cancel(*, actor, signup: SignUp, now: datetime.datetime | None = None
 
 @transaction.atomic
 def offer_accept(*, actor, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
-    now = now or timezone.now()
     require_self(actor, signup.member)
-    activity = lock_and_settle(signup.activity, now)
+    activity, now = lock_and_settle(signup.activity, now)
     signup = _lock_signup(signup, activity)
     if not signup.offer_open(now):
         raise ValidationError(_("This offer is no longer open."), code="offer_gone")
@@ -238,9 +239,7 @@ def participant_add(
     ends, a coordinator may add someone who turned up.
     """
     activity_policy.require(actor, "manage", activity)
-    activity = lock_activity(activity)
-    now = now or timezone.now()  # after the lock, as for a volunteer's own sign-up
-    settle_lapsed_offers(activity, now)
+    activity, now = lock_and_settle(activity, now)
     if activity.status != Activity.Status.PUBLISHED or now >= activity.ends_at:
         raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
     if member.status != Member.Status.ACTIVE:
@@ -267,9 +266,8 @@ def participant_add(
 
 @transaction.atomic
 def participant_remove(*, actor, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
-    now = now or timezone.now()
     activity_policy.require(actor, "manage", signup.activity)
-    activity = lock_and_settle(signup.activity, now)
+    activity, now = lock_and_settle(signup.activity, now)
     signup = _lock_signup(signup, activity)
     if not signup.is_live:
         raise ValidationError(_("This sign-up has already ended."), code="not_live")
@@ -282,9 +280,8 @@ def participant_remove(*, actor, signup: SignUp, now: datetime.datetime | None =
 @transaction.atomic
 def waitlist_promote(*, actor, signup: SignUp, now: datetime.datetime | None = None) -> SignUp:
     """A coordinator moves someone off the waiting list by hand (when a place is free)."""
-    now = now or timezone.now()
     activity_policy.require(actor, "manage", signup.activity)
-    activity = lock_and_settle(signup.activity, now)
+    activity, now = lock_and_settle(signup.activity, now)
     signup = _lock_signup(signup, activity)
     if signup.status not in (SignUp.Status.WAITING, SignUp.Status.OFFERED):
         raise ValidationError(_("Only someone waiting can be moved up."), code="not_waiting")

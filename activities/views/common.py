@@ -20,7 +20,7 @@ def show_batch(request, result, done_message: str) -> None:
         messages.warning(request, text)
 
 
-def managed_activity(request):
+def visible_activities(request):
     return activity_policy.instances_for(request.user).select_related("group")
 
 
@@ -33,4 +33,4 @@ class ActivityManagerMixin(PolicyMixin):
     object_name = "activity"
 
     def get_policy_queryset(self):
-        return managed_activity(self.request).with_taken()
+        return visible_activities(self.request).with_taken()

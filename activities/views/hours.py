@@ -15,9 +15,9 @@ from activities.models import HoursCorrectionRequest, SignUp
 from activities.permissions import activity_policy, signup_policy
 from activities.views.common import (
     ActivityManagerMixin,
-    managed_activity,
     show_batch,
     show_errors,
+    visible_activities,
 )
 from volunteer_portal.permissions import policy_required
 
@@ -47,7 +47,7 @@ MANAGE = {"policy": activity_policy, "lookup": {"pk": "pk"}, "name": "activity"}
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def hours_fill(request, activity):
     """Propose hours for everyone marked present who has none yet."""
     try:
@@ -64,7 +64,7 @@ def hours_fill(request, activity):
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def hours_approve(request, activity):
     ids = [pk for pk in (_id(v) for v in request.POST.getlist("entry")) if pk]
     try:
@@ -99,7 +99,7 @@ def _record_hours(request, activity, signup_pk, change) -> None:
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def hours_set(request, activity, signup_pk):
     """Set hours that are not approved yet."""
     _record_hours(request, activity, signup_pk, services.hours_propose)
@@ -107,7 +107,7 @@ def hours_set(request, activity, signup_pk):
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def hours_correct(request, activity, signup_pk):
     """Correct approved hours: a new entry supersedes the old one."""
     _record_hours(request, activity, signup_pk, services.hours_correct)
@@ -115,7 +115,7 @@ def hours_correct(request, activity, signup_pk):
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def correction_decide(request, activity, correction_pk):
     correction = get_object_or_404(
         HoursCorrectionRequest.objects.filter(signup__activity=activity).select_related(

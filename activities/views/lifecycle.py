@@ -17,9 +17,9 @@ from activities.models import Activity
 from activities.permissions import activity_policy
 from activities.views.common import (
     ActivityManagerMixin,
-    managed_activity,
     show_batch,
     show_errors,
+    visible_activities,
 )
 from groups.permissions import group_policy
 from volunteer_portal.permissions import PolicyMixin, policy_required
@@ -82,7 +82,7 @@ MANAGE = {"policy": activity_policy, "lookup": {"pk": "pk"}, "name": "activity"}
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def activity_publish(request, activity):
     try:
         services.activity_publish(actor=request.user, activity=activity)
@@ -94,7 +94,7 @@ def activity_publish(request, activity):
 
 
 @require_POST
-@policy_required(action="manage", queryset=managed_activity, **MANAGE)
+@policy_required(action="manage", queryset=visible_activities, **MANAGE)
 def activity_cancel(request, activity):
     form = CancelActivityForm(request.POST)
     if not form.is_valid():
@@ -112,7 +112,7 @@ def activity_cancel(request, activity):
 
 
 @require_POST
-@policy_required(action="copy", queryset=managed_activity, **MANAGE)
+@policy_required(action="copy", queryset=visible_activities, **MANAGE)
 def activity_copy(request, activity):
     copy = services.activity_copy(actor=request.user, activity=activity)
     messages.success(request, _("A copy was made as a draft. Set its dates, then publish it."))

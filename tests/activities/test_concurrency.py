@@ -107,3 +107,38 @@ def test_simultaneous_sign_ups_for_two_overlapping_activities_confirm_only_one(
         )
         assert SignUp.objects.filter(member=user.member, status="confirmed").count() == 1
         assert len(errors) == 1
+
+
+def test_filling_hours_while_a_coordinator_sets_one_row_neither_fails_nor_doubles(
+    coordinator, ecommerce
+):
+    """'Fill in from attendance' waits for the row someone is setting, then sees the hours
+    they committed (not the snapshot from before the wait) and leaves that row alone."""
+    import datetime
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from activities.models import ServiceHours
+    from tests.factories import SignUpFactory
+
+    start = timezone.now() - datetime.timedelta(hours=4)
+    activity = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=3))
+    first, second = (SignUpFactory(activity=activity, attended=True) for _ in range(2))
+    setting = threading.Event()
+
+    def set_one_row():
+        with transaction.atomic():
+            services.hours_propose(actor=coordinator, signup=first, hours=Decimal("1.5"))
+            setting.set()
+            time.sleep(0.5)  # still holding the sign-up's lock
+
+    def fill_all():
+        setting.wait(5)
+        services.hours_propose_attended(actor=coordinator, activity=activity)
+
+    errors, _ = run_together([set_one_row, fill_all])
+    assert errors == []
+    assert ServiceHours.objects.get(signup=first).hours == Decimal("1.5")
+    assert ServiceHours.objects.get(signup=second).hours == Decimal("3.00")
