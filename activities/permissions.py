@@ -32,7 +32,6 @@ import datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from activities.models import Activity, Certificate, HoursCorrectionRequest, ServiceHours, SignUp
 from groups.permissions import group_policy
@@ -101,15 +100,6 @@ class SignUpState:
     OVERLAP = "overlap"
 
     JOINABLE = frozenset({OPEN, WAITING_LIST})
-
-    LABELS = {
-        NOT_YET_OPEN: _("Sign-up has not opened yet."),
-        CLOSED: _("Sign-up is closed."),
-        MEMBERS_ONLY: _("Only members of the group may sign up."),
-        INACTIVE: _("Your record is inactive; please contact a coordinator."),
-        OVERLAP: _("You are already confirmed for another activity at the same time."),
-        NO_PROFILE: _("Complete your profile first; then you can sign up."),
-    }
 
 
 def signup_state(

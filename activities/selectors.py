@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
 from activities.permissions import activity_policy, signup_state
 from groups.models import Membership
+from members.models import Member
 
 CHECKIN_SALT = "activities.checkin"
 
@@ -39,8 +40,6 @@ def activity_page(user, activity: Activity) -> dict:
     member = mine = clash = None
     is_group_member = False
     if user.is_authenticated:
-        from members.models import Member
-
         member = Member.objects.filter(user=user).first()
     if member is not None:
         mine = SignUp.objects.live().filter(activity=activity, member=member).first()
@@ -53,7 +52,7 @@ def activity_page(user, activity: Activity) -> dict:
                 .exists()
             )
     if mine is not None:
-        mine.activity = activity
+        mine.activity, mine.member = activity, member  # loaded already: the rules read them
     return {
         "my_signup": mine,
         "my_position": waiting_position(mine) if mine else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 
-from activities.permissions import activity_policy
+from activities.permissions import activity_policy, signup_policy
 from volunteer_portal.permissions import PolicyMixin
 
 
@@ -18,6 +18,11 @@ def show_batch(request, result, done_message: str) -> None:
     messages.success(request, done_message)
     for text in result.messages():
         messages.warning(request, text)
+
+
+def own_signups(request):
+    """The user's own sign-ups (the queryset for ``signup_policy`` "own" lookups)."""
+    return signup_policy.instances_for(request.user, "own").select_related("member", "activity")
 
 
 def visible_activities(request):

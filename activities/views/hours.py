@@ -15,6 +15,7 @@ from activities.models import HoursCorrectionRequest, SignUp
 from activities.permissions import activity_policy, signup_policy
 from activities.views.common import (
     ActivityManagerMixin,
+    own_signups,
     show_batch,
     show_errors,
     visible_activities,
@@ -146,12 +147,8 @@ def _my_signup(request, kwargs) -> dict:
     return {"pk": kwargs["signup_pk"], "member__user_id": request.user.pk}
 
 
-def _own_signups(request):
-    return signup_policy.instances_for(request.user, "own").select_related("member", "activity")
-
-
 @require_POST
-@policy_required(signup_policy, "own", lookup=_my_signup, queryset=_own_signups, name="signup")
+@policy_required(signup_policy, "own", lookup=_my_signup, queryset=own_signups, name="signup")
 def correction_request(request, signup_pk, signup):
     """The volunteer asks for their hours to be corrected (from their own page)."""
     form = CorrectionRequestForm(request.POST)

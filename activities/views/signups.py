@@ -13,7 +13,7 @@ from activities import selectors, services
 from activities.forms import ParticipantAddForm
 from activities.models import SignUp
 from activities.permissions import activity_policy, signup_policy
-from activities.views.common import ActivityManagerMixin, show_errors
+from activities.views.common import ActivityManagerMixin, own_signups, show_errors
 from volunteer_portal.permissions import policy_required
 
 
@@ -42,14 +42,17 @@ def _my_live_signup(request, kwargs) -> dict:
     return {"activity_id": kwargs["pk"], "member__user_id": request.user.pk}
 
 
-def _own_signups(request):
-    return (
-        signup_policy.instances_for(request.user, "own").live().select_related("member", "activity")
-    )
+def _own_live_signups(request):
+    return own_signups(request).live()
+
+
+MY_LIVE_SIGNUP = {"lookup": _my_live_signup, "queryset": _own_live_signups, "name": "mine"}
 
 
 @require_POST
-@policy_required(signup_policy, "own", lookup=_my_live_signup, queryset=_own_signups, name="mine")
+@policy_required(
+    signup_policy, "own", lookup=_my_live_signup, queryset=_own_live_signups, name="mine"
+)
 def cancel_signup(request, pk, mine):
     try:
         services.signup_cancel(actor=request.user, signup=mine)
@@ -61,7 +64,9 @@ def cancel_signup(request, pk, mine):
 
 
 @require_POST
-@policy_required(signup_policy, "own", lookup=_my_live_signup, queryset=_own_signups, name="mine")
+@policy_required(
+    signup_policy, "own", lookup=_my_live_signup, queryset=_own_live_signups, name="mine"
+)
 def accept_offer(request, pk, mine):
     try:
         services.offer_accept(actor=request.user, signup=mine)
