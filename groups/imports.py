@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
@@ -22,11 +22,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from groups.models import Membership, MembershipEvent, ServiceGroup
 from groups.permissions import group_policy
 from members.models import Member
+from members.permissions import member_policy
 from members.resources import (
     COLUMNS,
     HEADERS,
     REQUIRED_HEADERS,
     MemberResource,
+    RowUpdate,
     canonical_header,
 )
 from volunteer_portal.permissions import is_admin
@@ -53,7 +55,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     new_names: list[str] = field(default_factory=list)
-    updated_names: list[str] = field(default_factory=list)
+    updates: list[RowUpdate] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     committed: bool = False
 
@@ -127,6 +129,10 @@ def template_dataset() -> tablib.Dataset:
 class GroupRosterResource(MemberResource):
     """Members of one group: each imported row ends as an active member of the group.
 
+    A coordinator's file may update only members they already manage (a live membership
+    in one of their groups); a phone that belongs to anyone else is a row problem, never
+    an overwrite. Admins (and the management command, ``actor=None``) may update anyone.
+
     Memberships are written in bulk after the members (the same rule as
     ``services.membership_ensure_active``: a pending application is approved, anyone
     else gets a new active membership).
@@ -136,6 +142,7 @@ class GroupRosterResource(MemberResource):
         super().__init__(reveal_national_id=reveal_national_id, actor=actor)
         self.group = group
         self.live_memberships: dict[int, Membership] = {}
+        self.not_managed: set[int] = set()
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
@@ -144,6 +151,25 @@ class GroupRosterResource(MemberResource):
             m.member_id: m
             for m in Membership.objects.filter(group=self.group, member__phone__in=phones).live()
         }
+        if self.actor is not None:
+            managed = member_policy.instances_for(self.actor, "manage")
+            self.not_managed = set(
+                Member.objects.filter(phone__in=phones)
+                .exclude(pk__in=managed.values("pk"))
+                .values_list("pk", flat=True)
+            )
+
+    def import_instance(self, instance, row, **kwargs):
+        if instance.pk in self.not_managed:
+            raise ValidationError(
+                {
+                    "phone": _(
+                        "This phone belongs to a member of another group, whose record you "
+                        "cannot change; ask an administrator."
+                    )
+                }
+            )
+        super().import_instance(instance, row, **kwargs)
 
     def is_active_here(self, member: Member) -> bool:
         membership = self.live_memberships.get(member.pk)
@@ -201,7 +227,7 @@ def build_report(result, *, committed: bool) -> ImportReport:
             report.new_names.append(name)
         elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
             report.updated += 1
-            report.updated_names.append(name)
+            report.updates.append(row_result.update)
         elif row_result.import_type == RowResult.IMPORT_TYPE_SKIP:
             report.unchanged += 1
     for invalid in result.invalid_rows:

@@ -13,8 +13,10 @@ import, so an exported file re-imports unchanged.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import BooleanField
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
@@ -34,6 +36,17 @@ from members.models import (
 from members.validators import mask_middle
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell holding one of these blanks the stored value on purpose; an empty cell, or a
+# column missing from the file, keeps what the record has.
+CLEAR_MARKERS = ("#清空", "#clear")
+
+
+def is_clear_marker(value) -> bool:
+    return isinstance(value, str) and value.strip().lower() in CLEAR_MARKERS
+
+
+def is_empty_cell(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def escape_formula(value):
@@ -304,12 +317,23 @@ class MemberResource(resources.ModelResource):
         )
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        """A cell changes the record only when it holds something: an empty cell (or a
+        missing column) keeps the stored value, the clear marker blanks it."""
+        if field.column_name not in row:
+            return
+        raw = row[field.column_name]
+        clear = is_clear_marker(raw)
+        if not clear and instance.pk is not None and is_empty_cell(raw):
+            return
         if field.attribute == "national_id":
-            value = field.clean(row, **kwargs) if field.column_name in row else KEEP_VALUE
+            value = "" if clear else field.clean(row, **kwargs)
             if value is KEEP_VALUE or value == (instance.national_id or ""):
                 return
             if not self.reveal_national_id:
                 raise ValueError(_("Only administrators may import identity numbers."))
+        if clear:
+            setattr(instance, field.attribute, _blank_value(field.attribute))
+            return
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
@@ -319,9 +343,12 @@ class MemberResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        instance.import_skills = None
+        instance.import_skills = None  # None: leave the member's skills as they are
         field = self.fields["skills"]
-        if field.column_name in row:
+        raw = row.get(field.column_name)
+        if is_clear_marker(raw):
+            instance.import_skills = []
+        elif field.column_name in row and not (instance.pk and is_empty_cell(raw)):
             try:
                 instance.import_skills = field.clean(row)
             except ValueError as error:
@@ -354,6 +381,42 @@ class MemberResource(resources.ModelResource):
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        self.row_update = None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """Unchanged when no cell changes a stored value; what does change is kept for the
+        preview (``row_result.update``)."""
+        if import_validation_errors or original is None:
+            return False
+        if original.pk is None:
+            return False
+        changes = self.changes(original, instance)
+        self.row_update = RowUpdate(original.full_name, original.masked_phone, changes)
+        return not changes
+
+    def changes(self, original: Member, instance: Member) -> list[FieldChange]:
+        found = []
+        for attribute, header, _en, _factory in COLUMNS:
+            field = self.fields[attribute]
+            if attribute == "skills":
+                if instance.import_skills is None:
+                    continue
+                old = sorted(skill.name for skill in original.skills.all())
+                new = sorted(skill.name for skill in instance.import_skills)
+                if old != new:
+                    found.append(FieldChange(header, "、".join(old), "、".join(new)))
+                continue
+            old, new = field.get_value(original), field.get_value(instance)
+            if old != new:
+                found.append(FieldChange(header, _shown(field, old), _shown(field, new)))
+        return found
+
+    def after_import_row(self, row, row_result, **kwargs):
+        super().after_import_row(row, row_result, **kwargs)
+        row_result.update = self.row_update
 
     def before_save_instance(self, instance, row, **kwargs):
         if instance.birth_date and not instance.birth_year:
@@ -416,6 +479,40 @@ class MemberResource(resources.ModelResource):
 
     def export_row(self, member) -> list:
         return self.export_resource(member)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    column: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """A known member as a row would change them: who was matched, and what changes."""
+
+    name: str
+    phone: str  # masked
+    changes: list[FieldChange]
+
+
+def _blank_value(attribute: str):
+    model_field = Member._meta.get_field(attribute)
+    if isinstance(model_field, BooleanField):
+        return False
+    return None if model_field.null else ""
+
+
+def _shown(field, value) -> str:
+    """A value as the file would show it (choice labels, 是/否, masked identity numbers)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None:
+        return ""
+    if isinstance(field.widget, TextWidget) and not isinstance(field.widget, NationalIdWidget):
+        return str(value)  # as stored: no formula escaping on a web page
+    return str(field.widget.render(value))
 
 
 def _column(dataset, header: str) -> list:
