@@ -26,12 +26,23 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(PY)
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The local trial runs as production does, with DEBUG off (the portal's own error pages,
+# static files collected and served by whitenoise), but over plain HTTP, serving uploads
+# itself, with a secret key made once for this checkout (kept in .venv, gone with `make clean`).
+TRIAL_KEY := $(VENV)/trial-secret-key
+TRIAL_ENV = DEBUG=false SECRET_KEY="$$(cat $(TRIAL_KEY))" SECURE_SSL_REDIRECT=false \
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true
+
+$(TRIAL_KEY): | $(PY)
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
 ## run: set up a local trial (SQLite unless DATABASE_URL is set) and serve it.
-run: install
+run: install $(TRIAL_KEY)
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(TRIAL_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	@echo "Serving the portal at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	$(TRIAL_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite).
 test: install-dev
@@ -48,6 +59,8 @@ lint: install-dev
 ## messages: refresh locale/*.po after changing strings (needs GNU gettext).
 messages: install-dev
 	DEBUG=true $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*'
+	DEBUG=true $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --ignore '.venv/*' \
+		--ignore 'static/vendor/*' --domain djangojs
 	DEBUG=true $(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from members.models import (
     District,
@@ -13,10 +14,31 @@ from members.models import (
     PoliticalStatus,
     Skill,
 )
+from members.selectors import by_name
 
 
 def _skills_matching(q):
     return Member.skills.through.objects.filter(q).values("member_id")
+
+
+class PeopleOrderingFilter(django_filters.OrderingFilter):
+    """Names in pinyin order (``by_name``), and ties broken by name then id so that
+    pages of 50 neither repeat nor skip anyone."""
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        if value.lstrip("-") == "full_name":
+            return by_name().desc() if value.startswith("-") else by_name().asc()
+        return value
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        chosen = [param for param in value if param not in EMPTY_VALUES]
+        ordering = [self.get_ordering_value(param) for param in chosen]
+        if not any(param.lstrip("-") == "name" for param in chosen):
+            ordering.append(by_name())
+        return qs.order_by(*ordering, "pk")
 
 
 class MemberFilter(django_filters.FilterSet):
@@ -50,7 +72,7 @@ class MemberFilter(django_filters.FilterSet):
     industry = django_filters.ChoiceFilter(
         label=_("Industry"), choices=Industry.choices, empty_label=_("Any industry")
     )
-    o = django_filters.OrderingFilter(
+    o = PeopleOrderingFilter(
         label=_("Sort by"),
         empty_label=_("By name"),
         fields=(

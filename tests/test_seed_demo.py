@@ -74,3 +74,52 @@ def test_server_errors_are_emailed_to_the_admins(db):
 
     logging.getLogger("django.request").error("Internal Server Error: /boom")
     assert [m.to for m in mail.outbox] == [["ops@example.com"]]
+
+
+@override_settings(DEBUG=True)
+def test_every_seeded_hours_figure_is_plausible_for_its_activity(db):
+    """No approved entry exceeds its activity's length (the demo once showed 36 hours for a
+    3-hour activity), every one was served and approved after the fact, and activities
+    start at hours people really meet."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from activities.models import Activity, ServiceHours, SignUp
+
+    call_command("seed_demo", password="pw-for-demo-1", members=60)
+    now = timezone.now()
+    entries = list(ServiceHours.objects.select_related("signup__activity"))
+    assert len(entries) > 100
+    for entry in entries:
+        signup, activity = entry.signup, entry.signup.activity
+        assert entry.status == ServiceHours.Status.APPROVED and entry.is_current
+        assert Decimal("0") < entry.hours <= activity.duration_hours, (activity, entry.hours)
+        assert signup.status == SignUp.Status.CONFIRMED and signup.attended
+        served = (signup.checked_out_at - signup.checked_in_at).total_seconds() / 3600
+        assert float(entry.hours) <= served
+        assert activity.status == Activity.Status.COMPLETED
+        assert activity.ends_at <= entry.approved_at <= now
+        assert entry.approved_by_id and entry.approved_by_id != signup.member.user_id
+    for activity in Activity.objects.all():
+        start = timezone.localtime(activity.starts_at)
+        assert 8 <= start.hour <= 20 and start.minute == 0, (activity, start)
+        assert activity.ends_at - activity.starts_at <= datetime.timedelta(hours=8)
+
+    # The demo volunteer's page still shows a star, earned over a plausible year.
+    volunteer = Member.objects.get(user__username="volunteer")
+    theirs = [e for e in entries if e.signup.member_id == volunteer.pk]
+    total = sum(e.hours for e in theirs)
+    assert 100 <= total <= 200
+    first = min(e.signup.activity.starts_at for e in theirs)
+    assert now - first > datetime.timedelta(days=300)
+
+    # Running it again adds no activity, sign-up or hours.
+    counts = (Activity.objects.count(), SignUp.objects.count(), ServiceHours.objects.count())
+    call_command("seed_demo", password="pw-for-demo-1", members=60)
+    assert counts == (
+        Activity.objects.count(),
+        SignUp.objects.count(),
+        ServiceHours.objects.count(),
+    )

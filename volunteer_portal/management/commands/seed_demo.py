@@ -5,6 +5,7 @@ again creates only what is missing and resets the demo accounts' passwords.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -59,14 +60,31 @@ CATEGORIES = [
 
 DEMO_PHONE_PREFIX = "198"
 DEMO_ACTIVITY_PREFIX = "【演示】"
+# (title, kind, local start hour, length in hours): every figure as it would really be.
 ACTIVITY_TITLES = [
-    ("直播带货培训班", "training"),
-    ("乡村电商助农直播", "service"),
-    ("小微企业免费税务咨询", "service"),
-    ("供需对接交流会", "exchange"),
-    ("文明实践文艺演出", "service"),
-    ("志愿者骨干培训", "training"),
+    ("直播带货培训班", "training", 9, 3),
+    ("乡村电商助农直播", "service", 14, 4),
+    ("小微企业免费税务咨询", "service", 9, 3),
+    ("供需对接交流会", "exchange", 14, 2),
+    ("文明实践文艺演出", "service", 19, 2),
+    ("志愿者骨干培训", "training", 9, 3),
 ]
+# The demo volunteer's last 15 months with the culture group, a recurring programme about twice
+# a month: 32 activities, 112 approved hours, so their page shows one star (100 hours)
+# earned the way a real volunteer earns it, never more hours than an activity lasted.
+RECORD_BRAND = ("culture", "文明实践周末行")
+RECORD_ACTIVITIES = [
+    ("社区文明实践宣传", "service", 9, 3),
+    ("文化下乡惠民演出", "service", 14, 4),
+    ("关爱留守儿童读书会", "service", 9, 2),
+    ("志愿者骨干培训", "training", 14, 3),
+    ("传统节日民俗活动", "service", 9, 4),
+    ("文明城市创建志愿服务", "service", 8, 3),
+    ("非遗文化进校园", "service", 14, 3),
+    ("乡村振兴文艺汇演", "service", 9, 6),
+]
+RECORD_SIZE = 32
+RECORD_EVERY_DAYS = 14
 LEADER_PHONE_PREFIX = "197"
 
 
@@ -138,10 +156,13 @@ class Command(BaseCommand):
             self._leaders(groups, accounts)
             created = self._members(groups, members)
             made = self._activities(groups, accounts, activities)
+            record = self._service_record(groups, accounts) if activities else 0
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  {created} new demo members ({members} wanted in all).")
         self.stdout.write(f"  {made} new demo activities ({activities} wanted in all).")
+        if record:
+            self.stdout.write(f"  {record} past activities in the demo volunteer's record.")
         self.stdout.write("  Log in at http://127.0.0.1:8000/accounts/login/ with:")
         for username in ACCOUNTS:
             self.stdout.write(f"    {username:<12} / {password}")
@@ -267,11 +288,15 @@ class Command(BaseCommand):
         return len(new)
 
     def _activities(self, groups, accounts, count: int) -> int:
-        """Demo activities: a few past and completed (with approved hours for the demo
-        volunteer, so their page shows stars), the rest upcoming, some full."""
-        from activities.models import Activity, Brand, ServiceHours, SignUp, Theme
+        """Demo activities: a few past and completed (with approved hours, the demo
+        volunteer among those who served), the rest upcoming, some full."""
+        from activities.models import Activity, Brand, SignUp, Theme
 
-        existing = Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).count()
+        record_brand = self._record_brand(groups)
+        demo_activities = Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).exclude(
+            brand=record_brand
+        )
+        existing = demo_activities.count()
         if existing >= count:
             return 0
         themes = list(Theme.objects.order_by("pk"))
@@ -283,14 +308,13 @@ class Command(BaseCommand):
         )
         members = list(Member.objects.filter(phone__startswith=DEMO_PHONE_PREFIX)[:200])
         volunteer = accounts["volunteer"]
-        now = timezone.now().replace(minute=0, second=0, microsecond=0)
+        now = timezone.now()
         activities, signups = [], []
         for index in range(existing, count):
             slug = slugs[index % len(slugs)]
-            title, kind = ACTIVITY_TITLES[index % len(ACTIVITY_TITLES)]
+            title, kind, hour, length = ACTIVITY_TITLES[index % len(ACTIVITY_TITLES)]
             past = index % 4 == 0
-            days = (-20 - index) if past else (2 + index % 60)
-            start = now + datetime.timedelta(days=days, hours=9)
+            start = local_time(now, days=(-20 - index) if past else (2 + index % 60), hour=hour)
             activities.append(
                 Activity(
                     group=groups[slug],
@@ -301,7 +325,7 @@ class Command(BaseCommand):
                     location=f"漳州市演示地点 {index + 1} 号",
                     district=District.values[index % len(District.values)],
                     starts_at=start,
-                    ends_at=start + datetime.timedelta(hours=3),
+                    ends_at=start + datetime.timedelta(hours=length),
                     capacity=(None, 5, 10, 20)[index % 4],
                     status=Activity.Status.COMPLETED if past else Activity.Status.PUBLISHED,
                     beneficiaries=30 + index if past else None,
@@ -309,9 +333,7 @@ class Command(BaseCommand):
             )
         activities = Activity.objects.bulk_create(activities, batch_size=500)
         if connection.vendor != "postgresql":  # bulk_create may not return keys there
-            activities = list(
-                Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).order_by("pk")
-            )[existing:]
+            activities = list(demo_activities.order_by("pk"))[existing:]
         through = Activity.themes.through
         theme_links = []
         for offset, activity in enumerate(activities):
@@ -335,27 +357,123 @@ class Command(BaseCommand):
                         member=member,
                         status=SignUp.Status.CONFIRMED if confirmed else SignUp.Status.WAITING,
                         created_at=signed_up_from + datetime.timedelta(minutes=position),
-                        attended=True if past and confirmed else None,
+                        **(attendance(activity, position) if past and confirmed else {}),
                     )
                 )
         through.objects.bulk_create(theme_links, batch_size=2000)
         SignUp.objects.bulk_create(signups, batch_size=2000, ignore_conflicts=True)
-        attended = SignUp.objects.filter(
-            activity__in=[a for a in activities if a.status == Activity.Status.COMPLETED],
-            attended=True,
-        ).select_related("activity")
+        self._approve_hours(
+            [a for a in activities if a.status == Activity.Status.COMPLETED], accounts, now
+        )
+        return len(activities)
+
+    @staticmethod
+    def _record_brand(groups):
+        from activities.models import Brand
+
+        slug, name = RECORD_BRAND
+        brand, _ = Brand.objects.get_or_create(
+            group=groups[slug],
+            name=name,
+            defaults={"description": "周末走进社区和乡村的文明实践志愿服务（演示）。"},
+        )
+        return brand
+
+    def _service_record(self, groups, accounts) -> int:
+        """The demo volunteer's last 15 months of service (``RECORD_ACTIVITIES``), once."""
+        from activities.models import Activity, SignUp
+
+        brand = self._record_brand(groups)
+        if brand.activities.exists():
+            return 0
+        group = groups[RECORD_BRAND[0]]
+        now = timezone.now()
+        activities = []
+        for index in range(RECORD_SIZE):
+            title, kind, hour, length = RECORD_ACTIVITIES[index % len(RECORD_ACTIVITIES)]
+            start = local_time(now, days=-30 - RECORD_EVERY_DAYS * index, hour=hour)
+            activities.append(
+                Activity(
+                    group=group,
+                    title=f"{DEMO_ACTIVITY_PREFIX}{title}",
+                    kind=kind,
+                    brand=brand,
+                    description="演示数据：活动介绍。",
+                    location=f"漳州市演示社区 {index % 9 + 1} 号",
+                    district=District.values[index % len(District.values)],
+                    starts_at=start,
+                    ends_at=start + datetime.timedelta(hours=length),
+                    capacity=20,
+                    status=Activity.Status.COMPLETED,
+                    beneficiaries=40 + (index * 37) % 160,
+                )
+            )
+        Activity.objects.bulk_create(activities, batch_size=500)
+        activities = list(brand.activities.order_by("pk"))
+        fellow = list(
+            Member.objects.filter(
+                phone__startswith=DEMO_PHONE_PREFIX, memberships__group=group
+            ).order_by("pk")[:40]
+        )
+        signups = []
+        for index, activity in enumerate(activities):
+            others = (fellow[index * 3 % len(fellow) :] + fellow)[: 5 + index % 5] if fellow else []
+            for position, member in enumerate([accounts["volunteer"], *others]):
+                signups.append(
+                    SignUp(
+                        activity=activity,
+                        member=member,
+                        status=SignUp.Status.CONFIRMED,
+                        created_at=activity.starts_at - datetime.timedelta(days=6, hours=position),
+                        **attendance(activity, position),  # the volunteer stays to the end
+                    )
+                )
+        SignUp.objects.bulk_create(signups, batch_size=2000, ignore_conflicts=True)
+        self._approve_hours(activities, accounts, now)
+        return len(activities)
+
+    @staticmethod
+    def _approve_hours(activities, accounts, now) -> None:
+        """Approved hours for everyone who attended: the time they were checked in, approved
+        by the admin the day after the activity."""
+        from activities.models import ServiceHours, SignUp
+
+        approver = accounts["admin"].user
+        attended = SignUp.objects.filter(activity__in=activities, attended=True).select_related(
+            "activity"
+        )
         ServiceHours.objects.bulk_create(
             (
                 ServiceHours(
                     signup=signup,
-                    # The demo volunteer has served a lot: their page shows stars.
-                    hours=signup.activity.duration_hours
-                    * (12 if signup.member_id == volunteer.pk else 1),
+                    hours=served_hours(signup),
                     status=ServiceHours.Status.APPROVED,
-                    approved_at=now,
+                    recorded_by=approver,
+                    approved_by=approver,
+                    approved_at=min(now, signup.activity.ends_at + datetime.timedelta(days=1)),
                 )
                 for signup in attended
             ),
             batch_size=2000,
         )
-        return len(activities)
+
+
+def local_time(now: datetime.datetime, *, days: int, hour: int) -> datetime.datetime:
+    """``hour`` o'clock, local time, ``days`` from today: activities start at real hours."""
+    day = timezone.localtime(now).date() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def attendance(activity, position: int) -> dict:
+    """Attended, checked in at the start and out at the end; one in seven of the others
+    left an hour early (on activities of more than two hours)."""
+    leaves_early = position % 7 == 3 and activity.duration_hours > 2
+    out = activity.ends_at - datetime.timedelta(hours=1 if leaves_early else 0)
+    return {"attended": True, "checked_in_at": activity.starts_at, "checked_out_at": out}
+
+
+def served_hours(signup) -> Decimal:
+    """Checked-in time, never more than the activity lasted."""
+    seconds = (signup.checked_out_at - signup.checked_in_at).total_seconds()
+    served = (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"))
+    return min(served, signup.activity.duration_hours)
