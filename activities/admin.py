@@ -169,11 +169,12 @@ class HoursCorrectionRequestAdmin(SimpleHistoryAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ("code", "member_name", "total_hours", "issued_at")
+    list_display = ("code", "member_name", "total_hours", "issued_at", "superseded_at")
     search_fields = ("code", "member_name")
+    # Issued and superseded only by certificate_issue (one current certificate per member).
     readonly_fields = [
         "code", "member", "member_name", "masked_national_id", "total_hours",
-        "activities", "issuer", "issued_at",
+        "activities", "issuer", "issued_at", "fingerprint", "supersedes", "superseded_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request):

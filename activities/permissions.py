@@ -12,16 +12,18 @@ behind it agree.
 ``can_manage``             the role: the group's current coordinators and admins
 ``can_publish`` ...        ``can_manage`` + ``Activity.publishable`` / ``cancellable`` /
                            ``completable()`` / ``hours_recordable()`` (fill_hours,
-                           record_attendance)
+                           record_attendance) / ``hours_approvable()`` (approve_hours:
+                           once the activity has ended)
 ``signup_state()``         may this person sign up now (the page and signup_create)
 ``signup_policy``
 ``can_own``                the role: the volunteer themself
 ``can_cancel/accept``      ``can_own`` + ``SignUp.cancellable()`` / ``offer_open()``
 ``can_remove/promote``     ``can_manage`` + live / ``SignUp.promotable(...)``
 ``can_record_hours``       ``can_manage``, not one's own row, ``SignUp.hours_recordable()``
+``can_correct_hours``      ``can_record_hours`` + ``Activity.hours_approvable()``
 ``can_request_correction`` ``can_own`` + under way + no request open
-``hours_policy``           ``can_approve``: ``ServiceHours.approvable`` + ``can_record_hours``
-``correction_policy``      ``can_decide``: open + ``can_record_hours``
+``hours_policy``           ``can_approve``: ``ServiceHours.approvable`` + ``can_correct_hours``
+``correction_policy``      ``can_decide``: open + ``can_correct_hours`` (accepting approves)
 ``certificate_policy``     the holder only (anyone verifies a code on its public page)
 =========================  ======================================================
 """
@@ -82,6 +84,10 @@ class ActivityPolicy(Policy):
         return self.can_manage(user, activity) and activity.hours_recordable()
 
     can_record_attendance = can_fill_hours
+
+    def can_approve_hours(self, user, activity: Activity) -> bool:
+        """Approving locks hours: only once the activity has ended."""
+        return self.can_manage(user, activity) and activity.hours_approvable()
 
 
 class SignUpState:
@@ -199,6 +205,10 @@ class SignUpPolicy(Policy):
             and signup.hours_recordable()
         )
 
+    def can_correct_hours(self, user, signup: SignUp) -> bool:
+        """Write approved hours (approve, correct): as above, once the activity has ended."""
+        return self.can_record_hours(user, signup) and signup.activity.hours_approvable()
+
     def can_request_correction(self, user, signup: SignUp) -> bool:
         """The volunteer's own confirmed sign-up, once hours can be recorded, with no request
         open (reads ``corrections``: prefetch them for a list)."""
@@ -221,7 +231,7 @@ class ServiceHoursPolicy(Policy):
         return activity_policy.can_manage(user, entry.signup.activity)
 
     def can_approve(self, user, entry: ServiceHours) -> bool:
-        return entry.approvable and signup_policy.can_record_hours(user, entry.signup)
+        return entry.approvable and signup_policy.can_correct_hours(user, entry.signup)
 
 
 class CorrectionPolicy(Policy):
@@ -236,7 +246,7 @@ class CorrectionPolicy(Policy):
     def can_decide(self, user, request: HoursCorrectionRequest) -> bool:
         return (
             request.status == HoursCorrectionRequest.Status.OPEN
-            and signup_policy.can_record_hours(user, request.signup)
+            and signup_policy.can_correct_hours(user, request.signup)
         )
 
 

@@ -72,6 +72,7 @@ urlpatterns = [
     ),
     path("members/me/certificate/", views.certificate_issue, name="certificate-issue"),
     path("members/me/calendar/", views.feed_regenerate, name="feed-regenerate"),
+    path("certificates/", views.certificate_lookup, name="certificate-lookup"),
     path("certificates/<str:code>/", views.certificate_verify, name="certificate-verify"),
     path("certificates/<str:code>/print/", views.certificate_print, name="certificate-print"),
     path("feeds/groups/<slug:slug>.ics", views.feed_group, name="feed-group"),

@@ -256,6 +256,13 @@ class Activity(models.Model):
             self.checkin_opens
         )
 
+    def hours_approvable(self, now: datetime.datetime | None = None) -> bool:
+        """Approving hours (which locks them) waits until the activity has ended: proposing
+        them from attendance is fine before, but nobody certifies time not yet served."""
+        return self.status != Activity.Status.CANCELLED and (now or timezone.now()) >= (
+            self.ends_at
+        )
+
 
 class ActivityPhoto(models.Model):
     activity = models.ForeignKey(

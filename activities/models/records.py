@@ -5,18 +5,27 @@ from __future__ import annotations
 import secrets
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
 
 def new_certificate_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+    # No 0/O, 1/I: read aloud and typed.
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 class Certificate(models.Model):
     """A service record certificate: a frozen copy of what it certified, with a code that
-    anyone can check. It holds only what the printed certificate shows."""
+    anyone can check. It holds only what the printed certificate shows.
+
+    A member has one current certificate. Asking again while the record behind it is
+    unchanged (``fingerprint``) gives the same one; once it changes, a new certificate
+    ``supersedes`` the old, which stays verifiable and says when it was superseded.
+    """
 
     code = models.CharField(_("verification code"), max_length=12, unique=True)
     member = models.ForeignKey(
@@ -31,14 +40,49 @@ class Certificate(models.Model):
     activities = models.JSONField(_("activities"), default=list)
     issuer = models.CharField(_("issued by"), max_length=200)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    fingerprint = models.CharField(
+        _("fingerprint of the record"),
+        max_length=64,
+        blank=True,
+        help_text=_("Of the approved hours and facts it certifies: unchanged, it is reused."),
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("replaces"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(superseded_at__isnull=True),
+                name="one_current_certificate_per_member",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.member_name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+    @staticmethod
+    def normalise_code(text: str) -> str | None:
+        """A code as typed ("abcd efgh-jkmn") in its stored form, or ``None`` when it
+        cannot be one (wrong length or characters never used in codes)."""
+        code = "".join(str(text or "").split()).replace("-", "").upper()
+        if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+            return None
+        return code
 
 
 def new_feed_token() -> str:

@@ -1,5 +1,9 @@
 """Service hours: proposed from attendance, approved (then locked), corrected.
 
+Proposing starts once check-in has opened; approving, and anything else that writes
+approved hours (a correction, an accepted correction request), waits until the activity
+has ended (``Activity.hours_approvable``).
+
 National rules: whoever organises an activity records and certifies the service; records
 are truthful; approved hours are never edited, a correction is a new entry that supersedes
 the old one; and nobody records or approves their own hours. Bulk services leave out the
@@ -46,6 +50,17 @@ def _require_recordable(activity: Activity) -> None:
         raise ValidationError(
             _("Attendance and hours can be recorded once the activity is under way."),
             code="not_started",
+        )
+
+
+def _require_approvable(activity: Activity) -> None:
+    """Approving (and so locking) hours waits until the activity has ended."""
+    _require_recordable(activity)
+    if not activity.hours_approvable():
+        raise ValidationError(
+            _("Hours can be approved once the activity has ended, at %(time)s.")
+            % {"time": timezone.localtime(activity.ends_at).strftime("%Y-%m-%d %H:%M")},
+            code="not_ended",
         )
 
 
@@ -138,7 +153,7 @@ def hours_approve(*, actor, activity: Activity, entry_ids) -> BatchResult:
     the sign-ups, lock the entries, update them, write their history.
     """
     activity_policy.require(actor, "manage", activity)
-    _require_recordable(activity)
+    _require_approvable(activity)
     ids = {int(pk) for pk in entry_ids}
     result = BatchResult()
     if not ids:
@@ -179,9 +194,11 @@ def hours_approve(*, actor, activity: Activity, entry_ids) -> BatchResult:
 
 @transaction.atomic
 def hours_correct(*, actor, signup: SignUp, hours: Decimal, note: str) -> ServiceHours:
-    """A correction of approved hours: a new approved entry that supersedes the old one."""
+    """A correction of approved hours: a new approved entry that supersedes the old one.
+    It is approved at once, so it too waits until the activity has ended."""
     activity_policy.require(actor, "manage", signup.activity)
     signup = _lock_signup_for_hours(actor, signup)
+    _require_approvable(signup.activity)
     current = signup.hours.select_for_update().filter(is_current=True).first()
     if current is not None:
         current.is_current = False
@@ -227,7 +244,9 @@ def correction_decide(
     activity_policy.require(actor, "manage", request.signup.activity)
     if is_self(actor, request.signup.member):
         raise PermissionDenied("Nobody decides on their own hours.")
-    _require_recordable(request.signup.activity)  # the rule the hours page shows it by
+    # The rule the hours page shows it by: accepting records approved hours, so deciding
+    # waits until the activity has ended (the volunteer may ask before).
+    _require_approvable(request.signup.activity)
     SignUp.objects.select_for_update().filter(pk=request.signup_id).first()  # sign-up first
     request = HoursCorrectionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != HoursCorrectionRequest.Status.OPEN:

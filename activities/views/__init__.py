@@ -25,6 +25,7 @@ from activities.views.listing import ActivityDetailView, ActivityListView, Brand
 from activities.views.records import (
     MyPageView,
     certificate_issue,
+    certificate_lookup,
     certificate_print,
     certificate_verify,
     feed_group,
@@ -44,8 +45,8 @@ __all__ = [
     "ActivityUpdateView", "AttendanceView", "BrandDetailView", "CheckinView",
     "GroupDashboardView", "HoursView", "MyPageView", "ParticipantsView", "PhotoUploadView",
     "QRCodeView", "accept_offer", "activity_cancel", "activity_copy", "activity_publish",
-    "cancel_signup", "certificate_issue", "certificate_print", "certificate_verify",
-    "correction_decide", "correction_request", "feed_group", "feed_personal",
-    "feed_regenerate", "hours_approve", "hours_correct", "hours_fill", "hours_set",
-    "participant_change", "signup",
+    "cancel_signup", "certificate_issue", "certificate_lookup", "certificate_print",
+    "certificate_verify", "correction_decide", "correction_request", "feed_group",
+    "feed_personal", "feed_regenerate", "hours_approve", "hours_correct", "hours_fill",
+    "hours_set", "participant_change", "signup",
 ]  # fmt: skip

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +16,7 @@ from django.views.decorators.http import require_POST
 from activities import feeds, selectors, services
 from activities.models import CalendarFeed, Certificate
 from activities.permissions import certificate_policy
+from activities.views.common import show_errors
 from groups.models import ServiceGroup
 from members.permissions import member_policy
 from members.views import MeView
@@ -24,15 +30,18 @@ class MyPageView(MeView):
 
     def extra_context_for(self, member) -> dict:
         feed = CalendarFeed.objects.filter(member=member).first()
+        feed_url = (
+            self.request.build_absolute_uri(reverse("activities:feed-personal", args=[feed.token]))
+            if feed
+            else None
+        )
         return {
             **selectors.member_service_record(member),
-            "feed_url": (
-                self.request.build_absolute_uri(
-                    reverse("activities:feed-personal", args=[feed.token])
-                )
-                if feed
-                else None
-            ),
+            "feed_url": feed_url,
+            # The same address for calendar apps: a tap subscribes (webcal://).
+            "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
+            # The second step of making a new address: the page asks before it is replaced.
+            "confirm_new_feed": bool(feed) and self.request.GET.get("calendar") == "new",
             "certificates": list(member.certificates.all()[:5]),
         }
 
@@ -43,12 +52,21 @@ OWN = {"policy": member_policy, "action": "own", "lookup": own_record, "name": "
 @require_POST
 @policy_required(**OWN)
 def certificate_issue(request, member):
+    """The current certificate, or a new one if the record changed since (a POST: the
+    page that shows certificates never issues one)."""
     certificate = services.certificate_issue(actor=request.user, member=member)
     return redirect("activities:certificate-print", code=certificate.code)
 
 
 def _own_certificates(request):
-    return certificate_policy.instances_for(request.user).select_related("member")
+    return certificate_policy.instances_for(request.user).select_related("member", "superseded_by")
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue().decode()
 
 
 @policy_required(
@@ -65,27 +83,71 @@ def certificate_print(request, certificate):
     return render(
         request,
         "activities/certificate.html",
-        {"certificate": certificate, "verify_url": verify_url, "printable": True},
+        {
+            "certificate": certificate,
+            "verify_url": verify_url,
+            "lookup_url": request.build_absolute_uri(reverse("activities:certificate-lookup")),
+            "qr_svg": _qr_svg(verify_url),
+            "printable": True,
+        },
     )
 
 
+@policy_required(login_required=False)
 def certificate_verify(request, code):
-    """Anyone checks a code; the page shows the certificate's facts and nothing more."""
-    certificate = Certificate.objects.filter(code=code.upper().strip()).first()
+    """Anyone checks a code; the page shows the certificate's facts and nothing more (and,
+    for a superseded one, when it was superseded and the code of the newer one)."""
+    normalised = Certificate.normalise_code(code)
+    certificate = (
+        Certificate.objects.select_related("superseded_by").filter(code=normalised).first()
+        if normalised
+        else None
+    )
     return render(
         request,
         "activities/certificate_verify.html",
-        {"certificate": certificate, "code": code},
+        {"certificate": certificate, "code": code[:40]},
         status=200 if certificate else 404,
+    )
+
+
+@policy_required(login_required=False)
+def certificate_lookup(request):
+    """/certificates/: anyone types a code (the address printed on every certificate).
+    A good code goes to its verification page; anything else is said on this page."""
+    typed = request.GET.get("code")
+    if typed is not None:
+        code = Certificate.normalise_code(typed)
+        if code and Certificate.objects.filter(code=code).exists():
+            return redirect("activities:certificate-verify", code=code)
+    return render(
+        request,
+        "activities/certificate_lookup.html",
+        {"typed": typed.strip()[:40] if typed is not None else None},
     )
 
 
 @require_POST
 @policy_required(**OWN)
 def feed_regenerate(request, member):
-    services.calendar_feed_regenerate(actor=request.user, member=member)
-    messages.success(request, _("Your calendar address is new; the old one no longer works."))
-    return redirect("me")
+    """Make the personal calendar address; replacing one needs ``confirm`` (the second
+    step on the volunteer's page), since subscribed calendars stop updating."""
+    had_address = CalendarFeed.objects.filter(member=member).exists()
+    try:
+        services.calendar_feed_regenerate(
+            actor=request.user, member=member, confirmed=request.POST.get("confirm") == "yes"
+        )
+    except ValidationError as error:
+        show_errors(request, error)
+        return redirect(f"{reverse('me')}?calendar=new#my-calendar")
+    if had_address:
+        messages.success(request, _("Your calendar address is new; the old one no longer works."))
+    else:
+        messages.success(
+            request,
+            _("Your calendar address is ready: add it to your phone's calendar app."),
+        )
+    return redirect(f"{reverse('me')}#my-calendar")
 
 
 def feed_group(request, slug):

@@ -27,6 +27,17 @@ def codes(error):
     return {e.code for e in error.error_list}
 
 
+def ended(activity):
+    """Time passes: the activity ended a minute ago (hours are approved after the end)."""
+    from activities.models import Activity
+
+    length = activity.ends_at - activity.starts_at
+    ends = timezone.now() - datetime.timedelta(minutes=1)
+    Activity.objects.filter(pk=activity.pk).update(starts_at=ends - length, ends_at=ends)
+    activity.refresh_from_db()
+    return activity
+
+
 def test_a_confirmed_volunteer_checks_in_by_scanning_the_code(client, make_volunteer, soon):
     user = make_volunteer()
     SignUpFactory(activity=soon, member=user.member)
@@ -101,7 +112,7 @@ def test_approved_hours_are_locked_and_a_correction_is_a_new_entry(coordinator, 
     entry = services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2.5"))
     services.hours_approve(
         actor=coordinator,
-        activity=soon,
+        activity=ended(soon),
         entry_ids=ServiceHours.objects.values_list("pk", flat=True),
     )
     entry.refresh_from_db()
@@ -126,7 +137,7 @@ def test_a_volunteer_asks_for_a_correction_and_the_coordinator_accepts(
     services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("1"))
     services.hours_approve(
         actor=coordinator,
-        activity=soon,
+        activity=ended(soon),
         entry_ids=ServiceHours.objects.values_list("pk", flat=True),
     )
     client.force_login(user)
@@ -150,6 +161,8 @@ def test_rejecting_a_correction_needs_a_reason(coordinator, make_volunteer, soon
     request = services.correction_request(
         actor=user, signup=signup, requested_hours=Decimal("5"), reason="x"
     )
+    ended(soon)  # requests are decided once the activity has ended
+    request.signup.activity.refresh_from_db()
     with pytest.raises(ValidationError):
         services.correction_decide(actor=coordinator, request=request, accept=False, reason="")
     services.correction_decide(
@@ -197,7 +210,7 @@ def test_a_certificate_freezes_the_record_and_anyone_can_verify_it(
     services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("3"))
     services.hours_approve(
         actor=coordinator,
-        activity=soon,
+        activity=ended(soon),
         entry_ids=ServiceHours.objects.values_list("pk", flat=True),
     )
     client.force_login(user)

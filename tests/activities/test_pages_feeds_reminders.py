@@ -240,7 +240,7 @@ def test_the_personal_feed_has_my_confirmed_activities_behind_a_regenerable_toke
     url = reverse("activities:feed-personal", args=[feed.token])
     calendar = Calendar.from_ical(client.get(url).content)
     assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["我确认的"]
-    services.calendar_feed_regenerate(actor=user, member=user.member)
+    services.calendar_feed_regenerate(actor=user, member=user.member, confirmed=True)
     assert client.get(url).status_code == 404  # the old address stops working
 
 

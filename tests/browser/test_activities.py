@@ -66,6 +66,14 @@ def test_volunteer_signs_up_coordinator_records_hours_volunteer_sees_stars(
     coordinator.click("#propose-all")
     coordinator.wait_for_load_state()
     assert "2.00" in coordinator.inner_text("#hours-table")
+    # Approving waits until the activity has ended (issue 8): the page says when.
+    assert coordinator.locator("#approve-hours").count() == 0
+    assert coordinator.locator("#hours-approve-later").is_visible()
+    Activity.objects.filter(pk=soon.pk).update(
+        starts_at=timezone.now() - datetime.timedelta(hours=3),
+        ends_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    coordinator.reload()
     coordinator.click("#approve-hours")
     coordinator.wait_for_load_state()
     assert "已审核 1 条记录" in coordinator.inner_text(".alert")
