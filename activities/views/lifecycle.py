@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -137,7 +139,14 @@ class ActivityCompleteView(ActivityManagerMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        show_batch(self.request, result, _("The activity is completed. Now approve the hours."))
+        if self.activity.hours_approvable():
+            done = _("The activity is completed. Now approve the hours.")
+        else:
+            done = _(
+                "The activity is completed. Its hours can be approved once it has ended, at "
+                "%(time)s."
+            ) % {"time": date_format(localtime(self.activity.ends_at), "SHORT_DATETIME_FORMAT")}
+        show_batch(self.request, result, done)
         return redirect("activities:hours", pk=self.activity.pk)
 
 

@@ -399,3 +399,19 @@ def test_many_clicks_at_once_give_one_certificate(make_volunteer, ecommerce):
     )
     assert errors == []
     assert Certificate.objects.filter(member=user.member).count() == 1
+
+
+def test_completing_an_activity_under_way_says_when_hours_can_be_approved(
+    client, coordinator, under_way
+):
+    """Completing is allowed once started; it must not invite an approval that is refused."""
+    client.force_login(english(client) and coordinator)
+    response = client.post(
+        reverse("activities:activity-complete", args=[under_way.pk]),
+        {"beneficiaries": "30", "report": "ok"},
+        follow=True,
+    )
+    under_way.refresh_from_db()
+    assert under_way.status == "completed"
+    text = " ".join(said(response))
+    assert "once it has ended" in text and "Now approve" not in text
