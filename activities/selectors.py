@@ -19,6 +19,7 @@ from activities.models import Activity, HoursCorrectionRequest, ServiceHours, Si
 from activities.permissions import activity_policy, signup_state
 from groups.models import Membership
 from members.models import Member
+from members.selectors import by_name
 
 CHECKIN_SALT = "activities.checkin"
 
@@ -122,7 +123,7 @@ def attendance_sheet(activity: Activity) -> list[SignUp]:
     signups = list(
         SignUp.objects.filter(activity=activity, status=SignUp.Status.CONFIRMED)
         .select_related("member")
-        .order_by("member__full_name", "pk")
+        .order_by(by_name("member__full_name"), "pk")
     )
     for item in signups:
         item.activity = activity
@@ -143,7 +144,7 @@ def hours_sheet(activity: Activity) -> list[SignUp]:
                 ),
             ),
         )
-        .order_by("member__full_name", "pk")
+        .order_by(by_name("member__full_name"), "pk")
     )
     for item in signups:
         item.activity = activity  # already loaded: no query per row

@@ -33,24 +33,39 @@ class ActivityListView(ListView):
         queryset = self.filterset.qs if self.filterset.is_bound else base
         self.calendar = self.request.GET.get("view") == "calendar"
         if self.calendar:
-            self.month = self._month()
-            first = datetime.date(self.month.year, self.month.month, 1)
-            last = (first + datetime.timedelta(days=32)).replace(day=1)
-            return queryset.filter(starts_at__date__gte=first, starts_at__date__lt=last).order_by(
-                "starts_at"
-            )
+            chosen = self._chosen_month()
+            self.month = chosen or timezone.localdate().replace(day=1)
+            in_month = self._in_month(queryset, self.month)
+            if chosen is None and not in_month.exists():
+                # Nothing this month: open on the month of the next activity instead.
+                coming = self._next_activity(queryset, timezone.now())
+                if coming is not None:
+                    self.month = timezone.localtime(coming.starts_at).date().replace(day=1)
+                    in_month = self._in_month(queryset, self.month)
+            self.filtered = queryset
+            return in_month.order_by("starts_at")
         if not self.request.GET.get("date_from"):
             queryset = queryset.filter(ends_at__gte=timezone.now())
         return queryset.order_by("starts_at", "pk")
 
-    def _month(self) -> datetime.date:
+    @staticmethod
+    def _in_month(queryset, month: datetime.date):
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        return queryset.filter(starts_at__date__gte=month, starts_at__date__lt=following)
+
+    @staticmethod
+    def _next_activity(queryset, after: datetime.datetime):
+        return queryset.filter(starts_at__gte=after).order_by("starts_at", "pk").first()
+
+    def _chosen_month(self) -> datetime.date | None:
+        """The month asked for in the address, if it is a real one."""
         try:
             year, month = (int(p) for p in self.request.GET.get("month", "").split("-"))
             if 1900 <= year <= 2100:
                 return datetime.date(year, month, 1)
         except (ValueError, TypeError, OverflowError):
             pass
-        return timezone.localdate().replace(day=1)
+        return None
 
     def get_paginate_by(self, queryset):
         return None if self.calendar else PAGE
@@ -80,6 +95,10 @@ class ActivityListView(ListView):
                 previous_month=f"{previous:%Y-%m}",
                 next_month=f"{following:%Y-%m}",
             )
+            if not self.object_list:
+                # An empty month: where the next activity after it is.
+                start = timezone.make_aware(datetime.datetime.combine(following, datetime.time()))
+                context["next_activity"] = self._next_activity(self.filtered, start)
         context["query_string"] = query.urlencode()
         return context
 
