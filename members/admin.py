@@ -12,7 +12,7 @@ from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from members import services
-from members.models import DeletionRequest, Member, Skill, User
+from members.models import DeletionRequest, Invitation, Member, Skill, User
 from members.resources import MemberResource
 from volunteer_portal.permissions import is_admin
 
@@ -20,6 +20,8 @@ from volunteer_portal.permissions import is_admin
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "email", "is_staff", "is_active", "last_login")
+    list_filter = (*DjangoUserAdmin.list_filter, "language")
+    fieldsets = (*DjangoUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))
 
 
 @admin.register(Skill)
@@ -193,3 +195,31 @@ class DeletionRequestAdmin(admin.ModelAdmin):
             services.deletion_request_close(actor=request.user, request=obj, outcome=obj.outcome)
         else:
             super().save_model(request, obj, form, change)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: invitations are made and withdrawn on the member's page, so that the
+    rules (who may invite whom, one pending invitation) hold."""
+
+    list_display = ("member", "channel", "created_by", "created_at", "expires_at", "state")
+    list_filter = ("channel", ("used_at", admin.EmptyFieldListFilter), "revoked_reason")
+    search_fields = ("member__full_name", "member__phone")
+    list_select_related = ("member", "created_by")
+    fields = ("member", "channel", "created_by", "created_at", "expires_at", "used_at",
+              "revoked_at", "revoked_reason")  # fmt: skip
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("state"))
+    def state(self, invitation):
+        return Invitation.State(invitation.state()).label
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

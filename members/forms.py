@@ -4,7 +4,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from members.images import process_photo
@@ -26,6 +27,15 @@ class PortalAuthenticationForm(AuthenticationForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Django's reset form; the email goes out in the account's language when it has one."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        language = getattr(context.get("user"), "language", "") or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 def normalise_phone(value: str) -> str:
@@ -86,6 +96,49 @@ class SignupForm(forms.Form):
 
             probe = User(username=cleaned.get("phone") or "", email=cleaned.get("email") or "")
             probe.first_name = cleaned.get("full_name") or ""
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invited person chooses a password; the username is their mobile phone."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        self.helper = FormHelper()
+        self.helper.add_input(
+            Submit("submit", _("Create my account"), css_class="w-100", css_id="accept")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            from members.models import User
+
+            probe = User(
+                username=self.member.phone,
+                email=self.member.email,
+                first_name=self.member.full_name[:150],
+            )
             try:
                 password_validation.validate_password(p1, probe)
             except forms.ValidationError as error:

@@ -6,11 +6,16 @@ at an event), and an account without a member record is a visitor who has not
 completed a profile yet.
 """
 
+import datetime
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core import signing
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -27,6 +32,17 @@ from volunteer_portal.audit import events
 
 class User(AbstractUser):
     """The login account. Custom from the first migration so it can grow later."""
+
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the portal's pages and emails for this person; "
+            "empty: the portal's default. Set by the language switcher."
+        ),
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("account")
@@ -279,6 +295,12 @@ class Member(models.Model):
         return mask_middle(self.national_id, 3, 4)
 
     @property
+    def invitable(self) -> bool:
+        """May be invited to create an account: active, no account yet, and a mobile phone
+        (it becomes the username, as in self sign-up)."""
+        return self.user_id is None and self.status == self.Status.ACTIVE and bool(self.phone)
+
+    @property
     def availability(self) -> list[str]:
         labels = (
             (self.available_weekdays, _("weekdays")),
@@ -338,3 +360,146 @@ class MemberEvent(models.TextChoices):
     MERGED = "merged", _("a duplicate record was merged into this one")
     MERGED_INTO = "merged into another record", _("merged into another record")
     IMPORTED = "import", _("imported")
+    ACCOUNT_FROM_INVITATION = "account from invitation", _("account created from an invitation")
+
+
+def _invitation_key() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Neither used nor withdrawn (possibly expired): at most one per member."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def open(self, now: datetime.datetime | None = None):
+        """Pending and not expired: the link still works."""
+        return self.pending().filter(expires_at__gt=now or timezone.now())
+
+    def for_token(self, token: str) -> "Invitation | None":
+        """The invitation a link's token names, whatever its state; ``None`` for a token
+        that was tampered with, signed with another key, or names no invitation (any more)."""
+        try:
+            data = signing.Signer(salt=INVITATION_SALT).unsign_object(token)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("i"), int):
+            return None
+        return self.filter(pk=data["i"], key=str(data.get("k"))).first()
+
+
+INVITATION_SALT = "members.invitation"
+
+
+class Invitation(models.Model):
+    """An invitation for a member without an account to create one and take over the record.
+
+    The link carries a signed token naming the invitation (``members.selectors.
+    invitation_token``); the row makes it single-use (``used_at``), expiring
+    (``expires_at``) and revocable (``revoked_at``: withdrawn, or superseded by a newer
+    invitation for the same member).
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("by email")
+        IN_PERSON = "in_person", _("in person (link or QR code)")
+
+    class RevokedReason(models.TextChoices):
+        REVOKED = "revoked", _("withdrawn")
+        SUPERSEDED = "superseded", _("replaced by a newer invitation")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        USED = "used", _("used")
+        REVOKED = "revoked", _("withdrawn")
+        SUPERSEDED = "superseded", _("replaced by a newer invitation")
+        EXPIRED = "expired", _("expired")
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    channel = models.CharField(_("sent"), max_length=10, choices=Channel.choices)
+    # A random part of the signed token, so a link never outlives its row (a database
+    # restored elsewhere reuses ids, not keys).
+    key = models.CharField(_("key"), max_length=32, default=_invitation_key, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    revoked_reason = models.CharField(
+        _("why withdrawn"), max_length=10, choices=RevokedReason.choices, blank=True
+    )
+
+    history = HistoricalRecords()
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="one_pending_invitation_per_member",
+                violation_error_message=_("This member already has a pending invitation."),
+            ),
+            models.CheckConstraint(
+                condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_used_or_revoked_not_both",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | Q(revoked_at__isnull=False) & ~Q(revoked_reason=""),
+                name="invitation_revoked_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.created_at:%Y-%m-%d}"
+
+    def state(self, now: datetime.datetime | None = None) -> str:
+        if self.used_at is not None:
+            return self.State.USED
+        if self.revoked_at is not None:
+            if self.revoked_reason == self.RevokedReason.SUPERSEDED:
+                return self.State.SUPERSEDED
+            return self.State.REVOKED
+        if self.expires_at <= (now or timezone.now()):
+            return self.State.EXPIRED
+        return self.State.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        return self.state() == self.State.OPEN
+
+    @property
+    def token(self) -> str:
+        """The signed token of the link: the same for the same row (the inviter's page can
+        show it again); worthless without the SECRET_KEY, and without the row's own key."""
+        return signing.Signer(salt=INVITATION_SALT).sign_object({"i": self.pk, "k": self.key})
+
+    @property
+    def is_pending(self) -> bool:
+        """Not used and not withdrawn (an expired one is still pending: it can be withdrawn)."""
+        return self.used_at is None and self.revoked_at is None
+
+
+@events("members.Invitation")
+class InvitationEvent(models.TextChoices):
+    CREATED = "created", _("invitation created")
+    ACCEPTED = "accepted", _("invitation accepted: account created")
+    REVOKED = "revoked", _("invitation withdrawn")
+    SUPERSEDED = "superseded", _("invitation replaced by a newer one")

@@ -1,6 +1,22 @@
-"""Who may see and change member records, and what of them they see."""
+"""Who may see and change member records, and what of them they see.
 
-from members.models import Member
+=============================  =====================================================
+``member_policy``
+``can_view`` / ``can_change``  the member themself, and those who manage them
+``can_deactivate``             those who manage them: coordinators of a group the member
+                               has a live membership in (applied or active), and admins
+``can_manage_invitations``     the role for invitations: the same people
+``can_invite``                 ``can_manage_invitations`` + ``Member.invitable`` (active,
+                               no account yet, a mobile phone)
+``can_invite_by_email``        ``can_invite`` + an email address
+``invitation_policy``
+``can_view`` / ``can_revoke``  ``can_manage_invitations`` on the invitation's member
+                               (``can_revoke`` + ``Invitation.is_pending``)
+``can_show_link``              the inviter only, for an invitation handed over in person
+=============================  =====================================================
+"""
+
+from members.models import Invitation, Member
 from volunteer_portal.permissions import (
     Policy,
     can_manage_member,
@@ -44,6 +60,20 @@ class MemberPolicy(Policy):
     def can_view_history(self, user, member: Member) -> bool:
         return can_manage_member(user, member)
 
+    def scope_invite(self, user):
+        return members_managed_by(user)
+
+    def can_manage_invitations(self, user, member: Member) -> bool:
+        """The role: coordinators of a group the member belongs to (live membership), and
+        admins."""
+        return can_manage_member(user, member)
+
+    def can_invite(self, user, member: Member) -> bool:
+        return member.invitable and self.can_manage_invitations(user, member)
+
+    def can_invite_by_email(self, user, member: Member) -> bool:
+        return bool(member.email) and self.can_invite(user, member)
+
     def can_own(self, user, member: Member) -> bool:
         """Acts only the member themself takes: download my data, ask for deletion..."""
         return is_self(user, member)
@@ -65,3 +95,28 @@ class MemberPolicy(Policy):
 
 
 member_policy = MemberPolicy().register()
+
+
+class InvitationPolicy(Policy):
+    model = Invitation
+
+    def scope_view(self, user):
+        return Invitation.objects.filter(member__in=members_managed_by(user))
+
+    def can_view(self, user, invitation: Invitation) -> bool:
+        return member_policy.can_manage_invitations(user, invitation.member)
+
+    def can_revoke(self, user, invitation: Invitation) -> bool:
+        return invitation.is_pending and self.can_view(user, invitation)
+
+    def can_show_link(self, user, invitation: Invitation) -> bool:
+        """The link and QR code are for the person who asked for them, to hand over."""
+        return (
+            invitation.channel == Invitation.Channel.IN_PERSON
+            and invitation.created_by_id is not None
+            and invitation.created_by_id == user.pk
+            and self.can_view(user, invitation)
+        )
+
+
+invitation_policy = InvitationPolicy().register()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
 from django.db.models.fields.files import FieldFile
+from django.db.models.functions import Collate, Now
+from django.utils.translation import gettext
+from pypinyin import Style, lazy_pinyin
 
-from members.models import Member, PersonnelCategory, Skill
+from members.models import Invitation, Member, PersonnelCategory, Skill
 from members.validators import mask_middle
 from volunteer_portal.audit import event_label
 
@@ -39,11 +43,105 @@ class AuditSource:
 
 
 MEMBER_PAGE_PARTS: list[MemberPagePart] = []
-AUDIT_SOURCES: list[AuditSource] = []
+AUDIT_SOURCES: list[AuditSource] = [
+    AuditSource(
+        Invitation,
+        (),
+        lambda row: f"{gettext('invitation')} · {row.get_channel_display()}",
+    )
+]
 
 
 def member_page_prefetches() -> list[Prefetch]:
     return [part.prefetch() for part in MEMBER_PAGE_PARTS if part.prefetch]
+
+
+# --- People in name order -------------------------------------------------------------------
+# Chinese readers look a name up by its pinyin (丁 杜 傅 韩 何 黄), not by code point
+# (丁 何 傅 孙). The database does the ordering, so pagination stays a LIMIT/OFFSET:
+# PostgreSQL with its ICU collation for Chinese; SQLite with a collation we register on
+# the connection that sorts by pypinyin's readings (with word-level readings for
+# heteronyms: 重庆 is chong qing). Both put digits first, then Chinese by pinyin, then
+# Latin letters, as ICU does. Other databases fall back to plain order.
+
+PG_NAME_COLLATION = "zh-x-icu"
+SQLITE_NAME_COLLATION = "pinyin"
+
+
+def _is_han(char: str) -> bool:
+    code = ord(char)
+    return 0x3400 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0x20000 <= code <= 0x3FFFF
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin_sort_key(text: str) -> tuple:
+    """The sort key of a name: per character, (0, char) for digits and punctuation,
+    (1, syllable, tone, char) for Chinese, (2, letter, char) for Latin letters, (3, char)
+    for Chinese characters pypinyin does not know."""
+    text = text or ""
+    syllables = lazy_pinyin(
+        text, style=Style.TONE3, neutral_tone_with_five=True,
+        errors=lambda chunk: [""] * len(chunk),
+    )  # fmt: skip
+    if len(syllables) != len(text):  # never seen; keep the key well-formed regardless
+        syllables = [lazy_pinyin(ch, style=Style.TONE3)[0] if _is_han(ch) else "" for ch in text]
+    key = []
+    for char, syllable in zip(text, syllables, strict=True):
+        if _is_han(char):
+            if syllable and syllable[-1].isdigit():
+                key.append((1, syllable[:-1], int(syllable[-1]), char))
+            else:
+                key.append((3, char))
+        elif char.isalpha():
+            key.append((2, char.casefold(), char))
+        else:
+            key.append((0, char))
+    return tuple(key)
+
+
+def _pinyin_compare(left: str | None, right: str | None) -> int:
+    a, b = pinyin_sort_key(left or ""), pinyin_sort_key(right or "")
+    return (a > b) - (a < b)
+
+
+class NameOrder(Collate):
+    """``field`` in the order a Chinese reader expects, as an expression for ``order_by``
+    (``.desc()`` for the reverse)."""
+
+    def __init__(self, field: str):
+        super().__init__(F(field), PG_NAME_COLLATION)
+
+    def as_sql(self, compiler, connection, **extra_context):  # other databases: plain order
+        return compiler.compile(self.get_source_expressions()[0])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, **extra_context)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Registered on whichever connection compiles the query (each thread has its
+        # own): cheap, and nothing depends on when the connection was opened.
+        connection.ensure_connection()
+        connection.connection.create_collation(SQLITE_NAME_COLLATION, _pinyin_compare)
+        extra_context["collation"] = connection.ops.quote_name(SQLITE_NAME_COLLATION)
+        return super().as_sql(compiler, connection, **extra_context)
+
+
+def by_name(field: str = "full_name") -> NameOrder:
+    """Order people by name: ``queryset.order_by(by_name(), "pk")``, or
+    ``by_name("member__full_name")`` across a relation."""
+    return NameOrder(field)
+
+
+def with_account_status(queryset):
+    """Members with their pending invitation, if any (``invited_at``,
+    ``invitation_expires_at``, ``invitation_open``: not expired), for the roster's account
+    column; no query per row."""
+    pending = Invitation.objects.pending().filter(member=OuterRef("pk")).order_by("-created_at")
+    return queryset.annotate(
+        invited_at=Subquery(pending.values("created_at")[:1]),
+        invitation_expires_at=Subquery(pending.values("expires_at")[:1]),
+        invitation_open=Exists(pending.filter(expires_at__gt=Now())),
+    )
 
 
 def member_search(base, params):
@@ -54,8 +152,8 @@ def member_search(base, params):
     filterset = MemberFilter(params or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound else base
     if not params.get("o"):
-        queryset = queryset.order_by("full_name", "pk")
-    return filterset, queryset
+        queryset = queryset.order_by(by_name(), "pk")
+    return filterset, with_account_status(queryset)
 
 
 def category_counts(queryset) -> list[tuple[str, str, int]]:

@@ -6,6 +6,7 @@ trail on the member page says who changed what, also for commands and imports.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -13,13 +14,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from members.images import ProcessedImage
-from members.models import DeletionRequest, Member, MemberEvent, Skill, User
-from members.permissions import member_policy
-from volunteer_portal.audit import audited_save
+from members.models import (
+    DeletionRequest,
+    Invitation,
+    InvitationEvent,
+    Member,
+    MemberEvent,
+    Skill,
+    User,
+)
+from members.permissions import invitation_policy, member_policy
+from volunteer_portal.audit import audited_save, bulk_update_audited
 from volunteer_portal.permissions import is_admin, is_volunteer, require_self
 
 # The member fields a profile form may set. Status, account and photo have their own paths.
@@ -64,13 +74,30 @@ def _save(member: Member, actor, event: str) -> Member:
     return audited_save(member, actor=actor, event=event)
 
 
+def recipient_language(member: Member) -> str:
+    """The language to write to a member in: their account's choice, else the portal's.
+
+    No query when the member has no account or the caller loaded it (``select_related(
+    "member__user")`` in loops); one small query otherwise.
+    """
+    if member.user_id is None:
+        return settings.LANGUAGE_CODE
+    if Member.user.is_cached(member):
+        language = member.user.language
+    else:
+        language = User.objects.filter(pk=member.user_id).values_list("language", flat=True)
+        language = language.first()
+    return language or settings.LANGUAGE_CODE
+
+
 def member_email(member: Member, template: str, context: dict) -> None:
     """Email a member after the transaction commits (never about unsaved changes), in the
-    portal's language, from ``templates/emails/<template>.txt`` and ``…_subject.txt``."""
+    recipient's language (not the sender's), from ``templates/emails/<template>.txt`` and
+    ``…_subject.txt``."""
     if not member.email:
         return
     context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(recipient_language(member)):
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}.txt", context)
     recipient = member.email
@@ -79,12 +106,36 @@ def member_email(member: Member, template: str, context: dict) -> None:
     )
 
 
+def account_language(language: str) -> str:
+    """What a new account keeps of the language its owner used: a supported language other
+    than the portal's default (blank means the default, wherever it moves)."""
+    if language == settings.LANGUAGE_CODE or language not in dict(settings.LANGUAGES):
+        return ""
+    return language
+
+
+def user_set_language(*, actor, language: str) -> None:
+    """The language switcher: a logged-in user keeps the choice on their account, so it
+    follows them to another browser and their emails use it. Visitors keep only the cookie."""
+    if not is_volunteer(actor) or language not in dict(settings.LANGUAGES):
+        return
+    if actor.language != language:
+        actor.language = language
+        actor.save(update_fields=["language"])
+
+
 @transaction.atomic
-def member_register(*, full_name: str, phone: str, email: str, password: str) -> Member:
-    """Self sign-up: a login account (the phone is the username) and its member record."""
+def member_register(
+    *, full_name: str, phone: str, email: str, password: str, language: str = ""
+) -> Member:
+    """Self sign-up: a login account (the phone is the username) and its member record.
+    ``language``: the one the person signed up in, kept for their emails (see
+    ``account_language``)."""
     if Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
         raise ValidationError({"phone": _("This mobile phone is already registered.")})
-    user = User(username=phone, email=email, first_name=full_name[:150])
+    user = User(
+        username=phone, email=email, first_name=full_name[:150], language=account_language(language)
+    )
     user.set_password(password)
     user.full_clean()
     user.save()
@@ -246,3 +297,165 @@ def member_merge(*, actor, keep: Member, drop: Member) -> Member:
     drop._change_reason = MemberEvent.MERGED_INTO
     drop.delete()
     return keep
+
+
+# --- Invitations: an account for a member who has none ------------------------------------
+
+
+def _invitation_state_error(member: Member, channel: str) -> ValidationError | None:
+    if member.user_id is not None:
+        return ValidationError(_("This member already has an account."), code="has_account")
+    if member.status != Member.Status.ACTIVE:
+        return ValidationError(_("Inactive members cannot be invited."), code="inactive")
+    if not member.phone:
+        return ValidationError(
+            _("Add the member's mobile phone first: it becomes their username."),
+            code="no_phone",
+        )
+    if channel == Invitation.Channel.EMAIL and not member.email:
+        return ValidationError(
+            _("This member has no email address. Add one, or hand over a link in person."),
+            code="no_email",
+        )
+    if User.objects.filter(username=member.phone).exists():
+        return ValidationError(
+            _("An account with this mobile phone as its username exists already."),
+            code="username_taken",
+        )
+    return None
+
+
+def _supersede_pending(actor, member: Member, now: datetime.datetime) -> None:
+    earlier = list(Invitation.objects.select_for_update().pending().filter(member=member))
+    for invitation in earlier:
+        invitation.revoked_at = now
+        invitation.revoked_reason = Invitation.RevokedReason.SUPERSEDED
+    bulk_update_audited(
+        earlier, ["revoked_at", "revoked_reason"], actor=actor, event=InvitationEvent.SUPERSEDED
+    )
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The absolute address of an invitation's accept page."""
+    path = reverse("invitation-accept", args=[invitation.token])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def invitation_create(actor, member: Member, *, channel: str) -> Invitation:
+    """Invite a member without an account to create one (``channel``: email, or in person
+    with a link and QR code). Earlier pending invitations of the member stop working.
+
+    Email invitations are sent after the transaction commits, in the portal's language
+    (the member has no account yet, so no language of their own).
+    """
+    if channel not in Invitation.Channel.values:
+        raise ValidationError(_("Choose how to send the invitation."), code="channel")
+    member_policy.require(actor, "manage_invitations", member)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    error = _invitation_state_error(member, channel)
+    if error is not None:
+        raise error
+    now = timezone.now()
+    _supersede_pending(actor, member, now)
+    invitation = Invitation(
+        member=member,
+        channel=channel,
+        created_by=actor if is_volunteer(actor) else None,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+    )
+    audited_save(invitation, actor=actor, event=InvitationEvent.CREATED)
+    if channel == Invitation.Channel.EMAIL:
+        member_email(
+            member,
+            "invitation",
+            {"member": member, "invitation": invitation, "link": invitation_link(invitation)},
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation: its link stops working."""
+    invitation_policy.require(actor, "view", invitation)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(
+            _("This invitation was used or withdrawn already."), code="not_pending"
+        )
+    invitation.revoked_at = timezone.now()
+    invitation.revoked_reason = Invitation.RevokedReason.REVOKED
+    return audited_save(invitation, actor=actor, event=InvitationEvent.REVOKED)
+
+
+INVITATION_PROBLEMS = {
+    # state -> what the person who opened the link is told
+    "invalid": lambda: _("This invitation link is not valid. Check that it was copied whole."),
+    Invitation.State.USED: lambda: _("This invitation has been used already."),
+    Invitation.State.REVOKED: lambda: _("This invitation was withdrawn."),
+    Invitation.State.SUPERSEDED: lambda: _("A newer invitation replaced this one."),
+    Invitation.State.EXPIRED: lambda: _("This invitation has expired."),
+    "has_account": lambda: _("This member record has an account already."),
+    "inactive": lambda: _("This member record is no longer active."),
+}
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a link cannot be accepted (a key of ``INVITATION_PROBLEMS``), or ``None``."""
+    if invitation is None:
+        return "invalid"
+    state = invitation.state()
+    if state != Invitation.State.OPEN:
+        return state
+    if invitation.member.user_id is not None:
+        return "has_account"
+    if invitation.member.status != Member.Status.ACTIVE or not invitation.member.phone:
+        return "inactive"
+    return None
+
+
+@transaction.atomic
+def invitation_accept(*, actor, invitation: Invitation, password: str, language: str = "") -> User:
+    """The invited person chooses a password: a new account (the mobile phone is the
+    username, as in self sign-up) bound to the member record. Single use: the invitation
+    and the member are locked, and their state checked again, before anything is written.
+    ``language``: the one the page was read in, kept as in ``member_register``.
+    """
+    if is_volunteer(actor):
+        raise ValidationError(
+            _("You are logged in. Log out first to accept an invitation for someone else."),
+            code="logged_in",
+        )
+    # Parent before child, as in invitation_create: the member, then the invitation.
+    member = Member.objects.select_for_update().get(pk=invitation.member_id)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation.member = member
+    problem = invitation_problem(invitation)
+    if problem is not None:
+        raise ValidationError(INVITATION_PROBLEMS[problem](), code=problem)
+    if User.objects.filter(username=member.phone).exists():
+        raise ValidationError(
+            _("An account with this mobile phone as its username exists already."),
+            code="username_taken",
+        )
+    user = User(
+        username=member.phone,
+        email=member.email,
+        first_name=member.full_name[:150],
+        language=account_language(language),
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    member.user = user
+    # Only the account changes: old data elsewhere on the record must not stop the binding.
+    audited_save(
+        member,
+        actor=user,
+        event=MemberEvent.ACCOUNT_FROM_INVITATION,
+        update_fields=["user", "updated_at"],
+    )
+    invitation.used_at = timezone.now()
+    audited_save(invitation, actor=user, event=InvitationEvent.ACCEPTED)
+    return user

@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/", views.MemberDetailView.as_view(), name="member-detail"),
     path("<int:pk>/edit/", views.MemberEditView.as_view(), name="member-edit"),
     path("<int:pk>/status/", views.member_set_status, name="member-status"),
+    path("<int:pk>/invite/", views.member_invite, name="member-invite"),
+    path("invitations/<int:pk>/", views.InvitationDetailView.as_view(), name="invitation-detail"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
 ]

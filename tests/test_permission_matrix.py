@@ -93,6 +93,7 @@ EXPECTED = {
     "activities:correction-request": everyone(GET_NOT_ALLOWED),
     "activities:certificate-issue": everyone(GET_NOT_ALLOWED),
     "activities:feed-regenerate": everyone(GET_NOT_ALLOWED),
+    "activities:certificate-lookup": everyone(OK),  # public: anyone types a code
     "activities:certificate-verify": everyone(OK),  # public by design: it verifies
     "activities:certificate-print": logged_in(NOT_FOUND),  # only for its holder
     "activities:feed-group": everyone(OK),
@@ -104,6 +105,12 @@ EXPECTED = {
     "members:member-detail": managers(others=NOT_FOUND),
     "members:member-edit": managers(others=NOT_FOUND),
     "members:member-status": everyone(GET_NOT_ALLOWED),
+    "members:member-invite": everyone(GET_NOT_ALLOWED),
+    "members:invitation-revoke": everyone(GET_NOT_ALLOWED),
+    # The link and QR code of an invitation handed over in person: its inviter only (the
+    # e-commerce coordinator here); an admin sees the invitation but not its link.
+    "members:invitation-detail": {**managers(others=NOT_FOUND), "admin": FORBIDDEN},
+    "invitation-accept": everyone(OK),  # explains a bad link; the signed token is the key
     "login": everyone(OK),
     "logout": everyone(OK),  # GET shows a button; logging out is a POST
     "password_change": logged_in(OK),
@@ -117,7 +124,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def world(ecommerce):
+def world(ecommerce, coordinator):
     """A member of the e-commerce group, and an application waiting there."""
     from activities import services
     from activities.models import Brand
@@ -141,7 +148,13 @@ def world(ecommerce):
     owner = UserFactory(username="target-owner")
     target.user = owner
     target.save()
+    from members.services import invitation_create
+
+    invited = MemberFactory(full_name="受邀成员")
+    MembershipFactory(member=invited, group=ecommerce)
+    invitation = invitation_create(coordinator, invited, channel="in_person")
     return {
+        "invitation": invitation,
         "target": target,
         "membership": membership,
         "application": application,
@@ -165,6 +178,8 @@ def arguments(name: str, world) -> dict:
         values["pk"] = world["application"].pk
     if name == "groups:membership-end":
         values["pk"] = world["membership"].pk
+    if name.startswith("members:invitation-"):
+        values["pk"] = world["invitation"].pk
     if name.startswith("activities:"):
         from activities.selectors import checkin_token
 
@@ -342,6 +357,8 @@ def test_admin_is_for_admins_only(
                 "admin:activities_signup_add",  # sign-ups go through the waiting-list rules
                 "admin:activities_servicehours_add",  # recorded on the activity's hours page
                 "admin:activities_hourscorrectionrequest_add",  # volunteers ask on their page
+                "admin:members_invitation_add",  # invitations: read-only in admin
+                "admin:members_invitation_delete",
             ):
                 allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)

@@ -6,22 +6,50 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 
+def _supported(code) -> str | None:
+    return code if code in {c for c, _name in settings.LANGUAGES} else None
+
+
+def _account_language(request) -> str | None:
+    """The language kept on the logged-in user's account (``User.language``), if any."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return _supported(getattr(user, "language", ""))
+
+
 class PortalLocaleMiddleware(LocaleMiddleware):
     """Like Django's LocaleMiddleware, but the browser's Accept-Language is not consulted.
 
     The portal speaks Simplified Chinese by default (our volunteers' phones often send
-    English headers); a user who picks English with the language switcher gets a cookie,
-    and that choice wins.
+    English headers). A logged-in user's choice, kept on their account by the language
+    switcher, comes first, so it follows them to another browser; then the switcher's
+    cookie (visitors); then the default. Runs after the authentication middleware.
     """
 
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        supported = {code for code, _name in settings.LANGUAGES}
-        language = chosen if chosen in supported else settings.LANGUAGE_CODE
-        translation.activate(language)
+        chosen = _account_language(request) or _supported(
+            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        )
+        translation.activate(chosen or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
 
     def process_response(self, request, response):
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
+        # After logging in (or on a new browser), the cookie takes the account's choice, so
+        # the pages stay in that language after logging out too.
+        language = _account_language(request)
+        cookie = settings.LANGUAGE_COOKIE_NAME
+        if language and request.COOKIES.get(cookie) != language and cookie not in response.cookies:
+            response.set_cookie(
+                cookie,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
         return response

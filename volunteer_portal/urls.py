@@ -1,13 +1,15 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
+from django.views.static import serve as serve_file
 
 from activities import views as activity_views
 from members import views as member_views
-from members.forms import PortalAuthenticationForm
+from members.forms import PortalAuthenticationForm, PortalPasswordResetForm
 from volunteer_portal import views
 
 admin.site.site_header = _("Volunteer portal administration")
@@ -28,10 +30,27 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm),
         name="login",
     ),
+    path(
+        "accounts/invitation/<str:token>/",
+        member_views.InvitationAcceptView.as_view(),
+        name="invitation-accept",
+    ),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's switcher, wrapped: a logged-in user's choice is kept on the account too.
+    path("i18n/setlang/", member_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:  # debugging and the local trial; nginx does it in production
+    urlpatterns += [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve_file,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
