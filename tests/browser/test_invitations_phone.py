@@ -8,7 +8,7 @@ import pytest
 
 from groups.models import LeaderAssignment, ServiceGroup
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import browser, page_for, screenshot  # noqa: F401 - fixtures
+from tests.browser.conftest import screenshot
 from tests.factories import (
     LeaderAssignmentFactory,
     MemberFactory,
@@ -55,7 +55,7 @@ def log_in(page, base_url, username):
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_an_invitation_handed_over_on_a_phone(page_for, live_server, people, language):  # noqa: F811
+def test_an_invitation_handed_over_on_a_phone(page_for, live_server, people, language):
     base = live_server.url
     invitee = people["invitee"]
     coordinator = page_for(**PHONE, language=language)
