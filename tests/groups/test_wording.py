@@ -28,3 +28,14 @@ def test_an_application_without_employer_or_category_has_no_empty_separators(
     html = client.get(reverse("groups:applications", args=["ecommerce"])).content.decode()
     assert "申请于" in html
     assert "· ·" not in html and "·  ·" not in html
+
+
+def test_hours_are_in_the_pages_language_everywhere(client, volunteer):
+    """One unit per language: 小时 in Chinese, h in English; never "108 h" beside 小时."""
+    client.force_login(volunteer)
+    html = client.get(reverse("me")).content.decode()
+    total = html.split('id="total-hours">')[1].split("</div>")[0]
+    assert total.strip() == "0 小时"
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("me")).content.decode()
+    assert html.split('id="total-hours">')[1].split("</div>")[0].strip() == "0 h"
