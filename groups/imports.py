@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
@@ -21,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from groups.models import Membership, MembershipEvent, ServiceGroup
 from groups.permissions import group_policy
-from members.models import Member
+from members.models import Invitation, Member
 from members.permissions import member_policy
 from members.resources import (
     COLUMNS,
@@ -30,7 +31,9 @@ from members.resources import (
     MemberResource,
     RowUpdate,
     canonical_header,
+    normalise_phone,
 )
+from members.services import invitation_create
 from volunteer_portal.permissions import is_admin
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -267,3 +270,32 @@ def roster_import(
     )
     committed = not dry_run and not result.has_errors() and not result.has_validation_errors()
     return build_report(result, committed=committed)
+
+
+@dataclass
+class InvitationReport:
+    invited: int = 0
+    not_invited: int = 0  # no email address, or an invitation the service refused
+
+
+def invite_imported(*, actor, dataset: tablib.Dataset) -> InvitationReport:
+    """After an import: email an invitation to each member of the file who has no account
+    yet and no invitation still open. Members without an email address are counted, not
+    invited (a coordinator can hand them a link in person from their page)."""
+    phones = {normalise_phone(value) for value in dataset["手机号"]}
+    candidates = Member.objects.filter(phone__in=phones, user__isnull=True).exclude(
+        pk__in=Invitation.objects.open().values("member_id")
+    )
+    report = InvitationReport()
+    for member in candidates.order_by("pk"):
+        if not member.email:
+            report.not_invited += 1
+            continue
+        try:
+            with transaction.atomic():
+                invitation_create(actor, member, channel=Invitation.Channel.EMAIL)
+        except (ValidationError, PermissionDenied):
+            report.not_invited += 1
+        else:
+            report.invited += 1
+    return report

@@ -370,6 +370,16 @@ def roster_import_confirm(request, group):
         _("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.")
         % {"new": report.new, "updated": report.updated, "unchanged": report.unchanged},
     )
+    if request.POST.get("invite"):
+        invitations = imports.invite_imported(actor=request.user, dataset=dataset)
+        messages.info(
+            request,
+            _(
+                "Invitations emailed: %(invited)s. Not invited (no email address): "
+                "%(not_invited)s; you can hand them a link from their member page."
+            )
+            % {"invited": invitations.invited, "not_invited": invitations.not_invited},
+        )
     return redirect("groups:roster", slug=slug)
 
 

@@ -226,3 +226,45 @@ def test_the_import_page_documents_the_clear_marker(client, coordinator, ecommer
     client.force_login(coordinator)
     html = client.get(reverse("groups:roster-import", args=["ecommerce"])).content.decode()
     assert "#清空" in html
+
+
+def test_the_import_can_email_invitations_to_members_without_an_account(
+    client, coordinator, roster_member, ecommerce, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from members.models import Invitation
+
+    client.force_login(coordinator)
+    content = table(
+        ("姓名", "手机号", "电子邮箱"),
+        [
+            ["新人甲", "13900000031", "jia@example.com"],
+            ["新人乙", "13900000032", ""],  # no email: counted, not invited
+            ["陈会计", roster_member.phone, ""],  # known, has an email: invited too
+        ],
+    )
+    preview = upload(client, content)
+    assert 'name="invite"' in preview.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            reverse("groups:roster-import-confirm", args=["ecommerce"]),
+            {"token": preview.context["token"], "invite": "yes"},
+            follow=True,
+        )
+    invited = set(Invitation.objects.values_list("member__phone", flat=True))
+    assert invited == {"13900000031", roster_member.phone}
+    assert sorted(m.to[0] for m in mail.outbox) == ["jia@example.com", "lin@example.com"]
+    assert "已通过邮件发送邀请：2 人。未邀请（没有电子邮箱）：1 人" in done.content.decode()
+
+
+def test_without_the_option_nobody_is_invited(client, coordinator, ecommerce):
+    from members.models import Invitation
+
+    client.force_login(coordinator)
+    preview = upload(
+        client, table(("姓名", "手机号", "电子邮箱"), [["新人丙", "13900000033", "b@example.com"]])
+    )
+    confirm(client, preview)
+    assert Member.objects.filter(phone="13900000033").exists()
+    assert not Invitation.objects.exists()
