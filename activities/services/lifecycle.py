@@ -72,7 +72,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
         raise ValidationError(_("This activity can no longer be cancelled."), code="ended")
     activity.status = Activity.Status.CANCELLED
     audited_save(activity, actor=actor, event=ActivityEvent.CANCELLED)
-    for signup in SignUp.objects.live().filter(activity=activity).select_related("member"):
+    for signup in SignUp.objects.live().filter(activity=activity).select_related("member__user"):
         member_email(signup.member, "activity_cancelled", {"activity": activity, "reason": reason})
     return activity
 

@@ -128,7 +128,7 @@ def send_reminders(*, now: datetime.datetime | None = None) -> int:
                 reminder_sent_at=now
             )
             if claimed:
-                signup = SignUp.objects.select_related("member", "activity").get(pk=pk)
+                signup = SignUp.objects.select_related("member__user", "activity").get(pk=pk)
                 member_email(
                     signup.member, "reminder", {"signup": signup, "activity": signup.activity}
                 )

@@ -41,7 +41,9 @@ def _fill_free_places(activity: Activity, now: datetime.datetime) -> list[SignUp
         free = activity.capacity - taken(activity, now)
     if free <= 0:
         return moved
-    waiting = SignUp.objects.filter(activity=activity).waiting_in_order().select_related("member")
+    waiting = (
+        SignUp.objects.filter(activity=activity).waiting_in_order().select_related("member__user")
+    )
     for signup in waiting.iterator(chunk_size=50):
         if len(moved) >= free:
             break
