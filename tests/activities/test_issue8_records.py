@@ -190,7 +190,8 @@ def test_more_hours_give_a_new_certificate_and_the_old_one_says_it_was_supersede
     assert new.is_current and not old.is_current
     assert issue(client) == new_code  # and that one is reused in turn
 
-    english(client).logout()
+    client.logout()
+    english(client)
     page = client.get(reverse("activities:certificate-verify", args=[old_code]))
     html = page.content.decode()
     superseded_on = timezone.localtime(old.superseded_at).strftime("%Y-%m-%d")
