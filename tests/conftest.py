@@ -4,6 +4,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from groups.models import LeaderAssignment, ServiceGroup
 from tests.factories import LeaderAssignmentFactory, MemberFactory, UserFactory
@@ -22,6 +23,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _portal_language():
+    """Each test starts in the portal's default language: a request made by an earlier
+    test in the same worker (an English cookie, an English account) leaves its language
+    active in the thread."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True, scope="session")
