@@ -87,8 +87,21 @@ def test_the_roster_works_on_a_phone(page_for, live_server, demo):
 
 
 def test_coordinator_previews_and_confirms_an_import(page_for, live_server, demo, tmp_path):
+    from groups.models import Membership
+
+    known = (
+        Membership.objects.filter(group__slug="ecommerce", status="active", member__user=None)
+        .select_related("member")
+        .first()
+        .member
+    )
     path = tmp_path / "new-members.csv"
-    path.write_text("姓名,手机号,专长技能\n新来的,13912340000,税法\n", encoding="utf-8-sig")
+    path.write_text(
+        "姓名,手机号,工作单位,专长技能\n"
+        "新来的,13912340000,,税法\n"
+        f"{known.full_name},{known.phone},漳州新单位,\n",  # empty skills: kept
+        encoding="utf-8-sig",
+    )
     page = page_for()
     log_in(page, live_server.url, "coordinator")
     page.goto(f"{live_server.url}/groups/ecommerce/roster/import/")
@@ -96,6 +109,9 @@ def test_coordinator_previews_and_confirms_an_import(page_for, live_server, demo
     page.click("main form [type=submit]")
     page.wait_for_selector("#import-preview")
     assert page.inner_text("#count-new") == "1"
+    assert page.inner_text("#count-updated") == "1"
+    change = page.inner_text("#import-updates")
+    assert known.masked_phone in change and "漳州新单位" in change and "专长技能" not in change
     screenshot(page, "import-preview")
     page.click("#confirm-import")
     page.wait_for_url(f"{live_server.url}/groups/ecommerce/roster/")
