@@ -10,6 +10,7 @@ from groups import services
 from groups.models import LeaderAssignment, Membership, Organisation, ServiceGroup
 from members.admin import MemberAdmin
 from members.models import Member
+from members.selectors import by_name
 
 
 @admin.register(Organisation)
@@ -113,7 +114,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
     search_fields = ("member__full_name", "member__phone")
     autocomplete_fields = ("member",)
     list_select_related = ("member", "group")
-    ordering = ("group", "member__full_name")
+    ordering = ("group", by_name("member__full_name"), "pk")
     readonly_fields = ("created_at", "decided_at", "decided_by", "left_at")
     actions = ["approve"]
 

@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from members import services
 from members.models import DeletionRequest, Invitation, Member, Skill, User
 from members.resources import MemberResource
+from members.selectors import by_name
 from volunteer_portal.permissions import is_admin
 
 
@@ -46,7 +47,7 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_filter = ("status", "personnel_category", "political_status", "district", "industry",
                    "education", "skills")  # fmt: skip
     search_fields = ("full_name", "phone", "email", "employer", "user__username")
-    ordering = ("full_name",)
+    ordering = (by_name(), "pk")  # pinyin order, as on the roster
     autocomplete_fields = ("user",)
     filter_horizontal = ("skills",)
     readonly_fields = ("created_at", "updated_at", "photo_thumbnail")

@@ -101,3 +101,15 @@ def test_odd_sort_parameters_never_break_the_roster(client, coordinator, named_m
     client.force_login(coordinator)
     response = client.get(reverse("groups:roster", args=["ecommerce"]) + query)
     assert response.status_code == 200
+
+
+def test_the_admin_lists_members_in_pinyin_order(admin_client, ecommerce):
+
+    for name in ("何六", "丁一", "黄七", "杜二"):
+        MembershipFactory(member=MemberFactory(full_name=name), group=ecommerce)
+    html = admin_client.get(reverse("admin:members_member_changelist")).content.decode()
+    positions = [html.index(name) for name in ("丁一", "杜二", "何六", "黄七")]
+    assert positions == sorted(positions)
+    html = admin_client.get(reverse("admin:groups_membership_changelist")).content.decode()
+    positions = [html.index(name) for name in ("丁一", "杜二", "何六", "黄七")]
+    assert positions == sorted(positions)
