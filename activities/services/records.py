@@ -71,6 +71,11 @@ def certificate_issue(*, actor, member: Member) -> Certificate:
         ],
         "issuer": organisation.name_zh if organisation else "",
     }
+    if not entries:
+        raise ValidationError(
+            _("A certificate can be issued once you have approved service hours."),
+            code="no_hours",
+        )
     fingerprint = _fingerprint(entries, facts)
     current = Certificate.objects.filter(member=member, superseded_at__isnull=True).first()
     if current is not None and current.fingerprint == fingerprint:

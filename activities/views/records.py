@@ -54,7 +54,11 @@ OWN = {"policy": member_policy, "action": "own", "lookup": own_record, "name": "
 def certificate_issue(request, member):
     """The current certificate, or a new one if the record changed since (a POST: the
     page that shows certificates never issues one)."""
-    certificate = services.certificate_issue(actor=request.user, member=member)
+    try:
+        certificate = services.certificate_issue(actor=request.user, member=member)
+    except ValidationError as error:
+        show_errors(request, error)
+        return redirect("me")
     return redirect("activities:certificate-print", code=certificate.code)
 
 

@@ -416,3 +416,25 @@ def test_completing_an_activity_under_way_says_when_hours_can_be_approved(
     assert under_way.status == "completed"
     text = " ".join(said(response))
     assert "once it has ended" in text and "Now approve" not in text
+
+
+def test_no_certificate_for_a_record_without_approved_hours(client, volunteer):
+    """Nothing to certify: the button is not shown, and pressing it anyway issues nothing."""
+    client.force_login(volunteer)
+    page = client.get(reverse("me")).content.decode()
+    assert 'id="issue-certificate"' not in page
+    response = client.post(reverse("activities:certificate-issue"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("me")
+    assert "审核通过的服务时长" in " ".join(said(response)) or said(response)
+    assert not Certificate.objects.exists()
+    with pytest.raises(ValidationError) as refused:
+        services.certificate_issue(actor=volunteer, member=volunteer.member)
+    assert codes(refused.value) == {"no_hours"}
+
+
+def test_the_certificate_button_works_once_there_are_approved_hours(client, served):
+    from tests.test_buttons_work import press_every_button
+
+    user, _signup = served
+    page = press_every_button(client, user, reverse("me"), at_least=2)
+    assert reverse("activities:certificate-issue") in page.actions
