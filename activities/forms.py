@@ -69,6 +69,12 @@ class ActivityForm(forms.ModelForm):
         self.fields["skills_wanted"].queryset = Skill.objects.order_by("name")
         for name in ("starts_at", "ends_at", "signup_opens_at", "signup_closes_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        if not self.instance.times_editable():
+            for name in ("starts_at", "ends_at"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "The activity has started: its times no longer change."
+                )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

@@ -148,6 +148,22 @@ def world(ecommerce, coordinator):
     owner = UserFactory(username="target-owner")
     target.user = owner
     target.save()
+    # A certificate needs approved hours behind it: an activity of last week.
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    last_week = timezone.now() - datetime.timedelta(days=7)
+    served = SignUpFactory(
+        activity=ActivityFactory(
+            group=ecommerce, starts_at=last_week, ends_at=last_week + datetime.timedelta(hours=2)
+        ),
+        member=target,
+        attended=True,
+    )
+    entry = services.hours_propose(actor=coordinator, signup=served, hours=Decimal("2"))
+    services.hours_approve(actor=coordinator, activity=served.activity, entry_ids=[entry.pk])
     from members.services import invitation_create
 
     invited = MemberFactory(full_name="受邀成员")
@@ -438,6 +454,6 @@ def test_hours_posts_are_refused_to_those_without_the_right(
     response = client_for(role).post(reverse(name, kwargs=kwargs), data)
     expected = managers(REDIRECT)[role]
     assert outcome_of(response) == expected
-    assert not ServiceHours.objects.exists()
+    assert not ServiceHours.objects.filter(signup__activity=world["activity"]).exists()
     correction.refresh_from_db()
     assert correction.status == "open"

@@ -256,6 +256,12 @@ class Activity(models.Model):
             self.checkin_opens
         )
 
+    def times_editable(self, now: datetime.datetime | None = None) -> bool:
+        """Start and end may change until the activity starts: from then on hours are
+        counted and approved against them (moving the end earlier would let hours be
+        approved before the activity really ended)."""
+        return self.pk is None or self.starts_at > (now or timezone.now())
+
     def hours_approvable(self, now: datetime.datetime | None = None) -> bool:
         """Approving hours (which locks them) waits until the activity has ended: proposing
         them from attendance is fine before, but nobody certifies time not yet served."""

@@ -27,6 +27,13 @@ def activity_save(*, actor, activity: Activity, themes=None, skills=None, cover=
         # The form read the row before this lock; a publish or cancel made meanwhile wins.
         locked = lock_activity(activity)
         activity.status = locked.status
+        moved = {
+            name: _("An activity that has started keeps its times: hours are counted from them.")
+            for name in ("starts_at", "ends_at")
+            if getattr(activity, name) != getattr(locked, name)
+        }
+        if moved and not locked.times_editable(now):
+            raise ValidationError(moved, code="started")
         settle_lapsed_offers(locked, now)
         holding = taken(activity, now)
         if activity.capacity is not None and activity.capacity < holding:

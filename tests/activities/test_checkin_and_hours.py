@@ -231,8 +231,15 @@ def test_a_certificate_freezes_the_record_and_anyone_can_verify_it(
     assert missing.status_code == 404 and "没有编号" in missing.content.decode()
 
 
-def test_someone_elses_certificate_cannot_be_printed(client, make_volunteer, ecommerce):
+def test_someone_elses_certificate_cannot_be_printed(
+    client, coordinator, make_volunteer, ecommerce
+):
     owner, other = make_volunteer(), make_volunteer()
+    start = timezone.now() - datetime.timedelta(days=1)
+    ended = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    signup = SignUpFactory(activity=ended, member=owner.member, attended=True)
+    entry = services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2"))
+    services.hours_approve(actor=coordinator, activity=ended, entry_ids=[entry.pk])
     certificate = services.certificate_issue(actor=owner, member=owner.member)
     client.force_login(other)
     response = client.get(reverse("activities:certificate-print", args=[certificate.code]))

@@ -438,3 +438,30 @@ def test_the_certificate_button_works_once_there_are_approved_hours(client, serv
     user, _signup = served
     page = press_every_button(client, user, reverse("me"), at_least=2)
     assert reverse("activities:certificate-issue") in page.actions
+
+
+def test_an_activity_under_way_keeps_its_times(client, coordinator, under_way):
+    """Moving the end earlier must not open the way to approving hours before the end."""
+    _signup, entry = proposed(coordinator, under_way)
+    original_end = under_way.ends_at
+    under_way.ends_at = timezone.now() - datetime.timedelta(minutes=1)
+    with pytest.raises(ValidationError) as refused:
+        services.activity_save(actor=coordinator, activity=under_way)
+    assert "ends_at" in refused.value.message_dict
+    under_way.refresh_from_db()
+    assert under_way.ends_at == original_end
+    with pytest.raises(ValidationError):
+        services.hours_approve(actor=coordinator, activity=under_way, entry_ids=[entry.pk])
+    # The edit form shows the times as fixed, and other fields still save.
+    client.force_login(coordinator)
+    url = reverse("activities:activity-edit", args=[under_way.pk])
+    form = client.get(url).context["form"]
+    assert form.fields["ends_at"].disabled and form.fields["starts_at"].disabled
+
+
+def test_an_activity_not_yet_started_may_move(coordinator, ecommerce):
+    activity = ActivityFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
+    activity.ends_at = activity.starts_at + datetime.timedelta(hours=5)
+    services.activity_save(actor=coordinator, activity=activity)
+    activity.refresh_from_db()
+    assert activity.ends_at - activity.starts_at == datetime.timedelta(hours=5)
