@@ -395,6 +395,8 @@ class MemberResource(resources.ModelResource):
             return False
         changes = self.changes(original, instance)
         self.row_update = RowUpdate(original.full_name, original.masked_phone, changes)
+        # A pending invitation may have gone to the old address: the import withdraws it.
+        instance.import_contact_changed = instance.email != original.email
         return not changes
 
     def changes(self, original: Member, instance: Member) -> list[FieldChange]:

@@ -197,11 +197,14 @@ def member_update(
     if "national_id" in fields and not member_policy.sees_full_national_id(actor, member):
         raise PermissionDenied("Only administrators and the member may set the identity number.")
     member = Member.objects.select_for_update().get(pk=member.pk)
+    contact = (member.email, member.phone)
     _apply_profile(member, fields)
     _set_photo(member, photo)
     _save(member, actor, MemberEvent.PROFILE_CHANGED)
     if skills is not None:
         member.skills.set(skills)
+    if (member.email, member.phone) != contact:
+        invitations_withdraw(actor=actor, member_ids=[member.pk])
     return member
 
 
@@ -214,6 +217,8 @@ def member_set_status(*, actor, member: Member, status: str) -> Member:
         return member
     member.status = status
     active = status == Member.Status.ACTIVE
+    if not active:
+        invitations_withdraw(actor=actor, member_ids=[member.pk])
     return _save(member, actor, MemberEvent.REACTIVATED if active else MemberEvent.DEACTIVATED)
 
 
@@ -326,13 +331,27 @@ def _invitation_state_error(member: Member, channel: str) -> ValidationError | N
 
 
 def _supersede_pending(actor, member: Member, now: datetime.datetime) -> None:
-    earlier = list(Invitation.objects.select_for_update().pending().filter(member=member))
+    _close_pending(actor, [member.pk], now, Invitation.RevokedReason.SUPERSEDED)
+
+
+def _close_pending(actor, member_ids, now: datetime.datetime, reason: str) -> None:
+    earlier = list(Invitation.objects.select_for_update().pending().filter(member__in=member_ids))
     for invitation in earlier:
         invitation.revoked_at = now
-        invitation.revoked_reason = Invitation.RevokedReason.SUPERSEDED
-    bulk_update_audited(
-        earlier, ["revoked_at", "revoked_reason"], actor=actor, event=InvitationEvent.SUPERSEDED
+        invitation.revoked_reason = reason
+    event = (
+        InvitationEvent.SUPERSEDED
+        if reason == Invitation.RevokedReason.SUPERSEDED
+        else InvitationEvent.REVOKED
     )
+    bulk_update_audited(earlier, ["revoked_at", "revoked_reason"], actor=actor, event=event)
+
+
+def invitations_withdraw(*, actor, member_ids) -> None:
+    """Pending invitations of these members stop working: their address or phone changed
+    (a link may have gone to the wrong person), or they were deactivated. The caller has
+    checked the actor may change the members."""
+    _close_pending(actor, list(member_ids), timezone.now(), Invitation.RevokedReason.REVOKED)
 
 
 def invitation_link(invitation: Invitation) -> str:

@@ -564,3 +564,47 @@ def test_two_people_accepting_the_same_link_at_once_make_one_account():
     assert User.objects.filter(username="13912345678").count() == 1
     member.refresh_from_db()
     assert member.user is not None
+
+
+# --- A link that may have gone to the wrong person stops working ------------------------------
+
+
+def test_correcting_the_email_withdraws_the_pending_invitation(coordinator, invitee):
+    invitation = invite(coordinator, invitee, channel="email")
+    services.member_update(actor=coordinator, member=invitee, fields={"email": "right@example.com"})
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.REVOKED
+    assert services.invitation_problem(invitation) is not None
+
+
+def test_an_unrelated_change_keeps_the_invitation(coordinator, invitee):
+    invitation = invite(coordinator, invitee, channel="email")
+    services.member_update(actor=coordinator, member=invitee, fields={"employer": "新单位"})
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.OPEN
+
+
+def test_deactivating_withdraws_the_pending_invitation_and_reactivating_does_not_revive_it(
+    coordinator, invitee
+):
+    invitation = invite(coordinator, invitee)
+    services.member_set_status(actor=coordinator, member=invitee, status=Member.Status.INACTIVE)
+    services.member_set_status(actor=coordinator, member=invitee, status=Member.Status.ACTIVE)
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.REVOKED
+
+
+def test_an_import_that_changes_the_email_withdraws_the_pending_invitation(
+    coordinator, invitee, ecommerce
+):
+    import tablib
+
+    from groups.imports import roster_import
+
+    invitation = invite(coordinator, invitee, channel="email")
+    dataset = tablib.Dataset(headers=["姓名", "手机号", "电子邮箱"])
+    dataset.append(["王小梅", invitee.phone, "new@example.com"])
+    report = roster_import(actor=coordinator, group=ecommerce, dataset=dataset, dry_run=False)
+    assert report.committed
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.REVOKED
