@@ -120,7 +120,7 @@ def memberships_approve(*, actor, membership_ids) -> int:
     memberships = list(
         Membership.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status=Membership.Status.APPLIED)
-        .select_related("member", "group")
+        .select_related("member__user", "group")  # the account: each email's language
         .order_by("pk")
     )
     if any(not membership_policy.may_manage(actor, m) for m in memberships):

@@ -15,7 +15,13 @@ from activities.models import ServiceHours, SignUp
 from activities.services import AttendanceRow, LeftOut
 from groups import services as group_services
 from groups.models import Membership
-from tests.factories import ActivityFactory, MemberFactory, MembershipFactory, SignUpFactory
+from tests.factories import (
+    ActivityFactory,
+    MemberFactory,
+    MembershipFactory,
+    SignUpFactory,
+    UserFactory,
+)
 
 # Absolute ceilings: the counts are pinned equal at two sizes below; these catch a
 # constant that creeps up (a savepoint or two, the role lookup, locks, writes, history).
@@ -102,9 +108,14 @@ def test_saving_attendance_for_20_costs_the_same_queries_as_for_2(coordinator, e
 def test_approving_20_applications_costs_the_same_queries_as_2(admin_user, ecommerce):
     sizes = {}
     for n in (2, 20):
-        ids = [
-            MembershipFactory(group=ecommerce, status=Membership.Status.APPLIED).pk
-            for _ in range(n)
+        ids = [  # applicants with accounts: each is emailed in their own language
+            MembershipFactory(
+                group=ecommerce,
+                status=Membership.Status.APPLIED,
+                member__user=UserFactory(language="en"),
+                member__email=f"applicant{n}-{i}@example.com",
+            ).pk
+            for i in range(n)
         ]
         sizes[n] = count_queries(
             lambda i=ids: group_services.memberships_approve(actor=admin_user, membership_ids=i)
