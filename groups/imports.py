@@ -29,9 +29,9 @@ from members.resources import (
     HEADERS,
     REQUIRED_HEADERS,
     MemberResource,
+    PhoneWidget,
     RowUpdate,
     canonical_header,
-    normalise_phone,
 )
 from members.services import invitation_create, invitations_withdraw
 from volunteer_portal.permissions import is_admin
@@ -279,27 +279,30 @@ def roster_import(
 @dataclass
 class InvitationReport:
     invited: int = 0
-    not_invited: int = 0  # no email address, or an invitation the service refused
+    no_email: int = 0
+    refused: int = 0  # the member cannot be invited (inactive, a username already taken)
 
 
 def invite_imported(*, actor, dataset: tablib.Dataset) -> InvitationReport:
     """After an import: email an invitation to each member of the file who has no account
     yet and no invitation still open. Members without an email address are counted, not
     invited (a coordinator can hand them a link in person from their page)."""
-    phones = {normalise_phone(value) for value in dataset["手机号"]}
+    phones = {PhoneWidget().clean(value) for value in dataset["手机号"]}
     candidates = Member.objects.filter(phone__in=phones, user__isnull=True).exclude(
         pk__in=Invitation.objects.open().values("member_id")
     )
     report = InvitationReport()
-    for member in candidates.order_by("pk"):
-        if not member.email:
-            report.not_invited += 1
-            continue
-        try:
-            with transaction.atomic():
-                invitation_create(actor, member, channel=Invitation.Channel.EMAIL)
-        except (ValidationError, PermissionDenied):
-            report.not_invited += 1
-        else:
-            report.invited += 1
+    # One transaction: the emails leave together once every invitation is saved.
+    with transaction.atomic():
+        for member in candidates.order_by("pk"):
+            if not member.email:
+                report.no_email += 1
+                continue
+            try:
+                with transaction.atomic():
+                    invitation_create(actor, member, channel=Invitation.Channel.EMAIL)
+            except (ValidationError, PermissionDenied):
+                report.refused += 1  # inactive, a username taken by another account...
+            else:
+                report.invited += 1
     return report

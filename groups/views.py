@@ -375,10 +375,15 @@ def roster_import_confirm(request, group):
         messages.info(
             request,
             _(
-                "Invitations emailed: %(invited)s. Not invited (no email address): "
-                "%(not_invited)s; you can hand them a link from their member page."
+                "Invitations emailed: %(invited)s. Without an email address: %(no_email)s "
+                "(hand them a link from their member page). Could not be invited: "
+                "%(refused)s."
             )
-            % {"invited": invitations.invited, "not_invited": invitations.not_invited},
+            % {
+                "invited": invitations.invited,
+                "no_email": invitations.no_email,
+                "refused": invitations.refused,
+            },
         )
     return redirect("groups:roster", slug=slug)
 

@@ -101,8 +101,11 @@ def member_email(member: Member, template: str, context: dict) -> None:
         subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
         body = render_to_string(f"emails/{template}.txt", context)
     recipient = member.email
+    # Robust: the data is saved by now, so a mail server that is down is logged (and
+    # reported to the admins), never turned into an error page for a done action.
     transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]),
+        robust=True,
     )
 
 

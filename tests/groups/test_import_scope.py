@@ -255,7 +255,7 @@ def test_the_import_can_email_invitations_to_members_without_an_account(
     invited = set(Invitation.objects.values_list("member__phone", flat=True))
     assert invited == {"13900000031", roster_member.phone}
     assert sorted(m.to[0] for m in mail.outbox) == ["jia@example.com", "lin@example.com"]
-    assert "已通过邮件发送邀请：2 人。未邀请（没有电子邮箱）：1 人" in done.content.decode()
+    assert "已通过邮件发送邀请：2 人。没有电子邮箱：1 人" in done.content.decode()
 
 
 def test_without_the_option_nobody_is_invited(client, coordinator, ecommerce):
