@@ -7,4 +7,9 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from members import permissions  # noqa: F401 - registers the policies for {% allowed %}
+        from members.selectors import register_name_collation
+
+        connection_created.connect(register_name_collation)

@@ -118,12 +118,17 @@ class NameOrder(Collate):
         return super().as_sql(compiler, connection, **extra_context)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        # Registered on whichever connection compiles the query (each thread has its
-        # own): cheap, and nothing depends on when the connection was opened.
-        connection.ensure_connection()
-        connection.connection.create_collation(SQLITE_NAME_COLLATION, _pinyin_compare)
+        # The collation is registered on every SQLite connection as it opens
+        # (``register_name_collation``): redefining it later fails while a statement on
+        # the connection is still open, e.g. inside an ``.iterator()`` loop.
         extra_context["collation"] = connection.ops.quote_name(SQLITE_NAME_COLLATION)
         return super().as_sql(compiler, connection, **extra_context)
+
+
+def register_name_collation(sender, connection, **kwargs) -> None:
+    """``connection_created`` handler: SQLite connections learn the pinyin collation."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_collation(SQLITE_NAME_COLLATION, _pinyin_compare)
 
 
 def by_name(field: str = "full_name") -> NameOrder:
@@ -163,7 +168,7 @@ def category_counts(queryset) -> list[tuple[str, str, int]]:
     )
     result = [(code, label, rows.get(code, 0)) for code, label in PersonnelCategory.choices]
     if rows.get(""):
-        result.append(("", "—", rows[""]))
+        result.append(("", gettext("Not given"), rows[""]))
     return result
 
 

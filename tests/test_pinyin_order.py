@@ -113,3 +113,15 @@ def test_the_admin_lists_members_in_pinyin_order(admin_client, ecommerce):
     html = admin_client.get(reverse("admin:groups_membership_changelist")).content.decode()
     positions = [html.index(name) for name in ("丁一", "杜二", "何六", "黄七")]
     assert positions == sorted(positions)
+
+
+def test_ordering_by_name_inside_an_open_iteration_works(ecommerce):
+    """A by-name query compiled while another statement is still being read (SQLite
+    refuses to redefine a collation then)."""
+    for name in ("何六", "丁一", "黄七"):
+        MemberFactory(full_name=name)
+    seen = []
+    for member in Member.objects.order_by("pk").iterator(chunk_size=1):
+        seen.append(list(Member.objects.order_by(by_name()).values_list("full_name", flat=True)))
+        assert member.pk
+    assert seen and all(names[:1] == ["丁一"] for names in seen)
