@@ -76,11 +76,12 @@ def _qr_svg(url: str) -> str:
 @policy_required(
     certificate_policy,
     "view",
-    lookup={"code": "code"},
+    # A code as typed or as stored; anything else (a NUL byte...) never reaches the database.
+    lookup=lambda request, kwargs: {"code": Certificate.normalise_code(kwargs["code"]) or "-"},
     queryset=_own_certificates,
     name="certificate",
 )
-def certificate_print(request, certificate):
+def certificate_print(request, certificate, code):  # code: as typed, already looked up
     """The printable certificate, for its holder (anyone else: 404)."""
     code = certificate.code
     verify_url = request.build_absolute_uri(reverse("activities:certificate-verify", args=[code]))
@@ -99,14 +100,11 @@ def certificate_print(request, certificate):
 
 @policy_required(login_required=False)
 def certificate_verify(request, code):
-    """Anyone checks a code; the page shows the certificate's facts and nothing more (and,
-    for a superseded one, when it was superseded and the code of the newer one)."""
+    """Anyone checks a code; the page shows the certificate's facts and nothing more (for a
+    superseded one, when it was superseded, but not the newer one: whoever holds an old
+    code does not follow the volunteer's record from then on)."""
     normalised = Certificate.normalise_code(code)
-    certificate = (
-        Certificate.objects.select_related("superseded_by").filter(code=normalised).first()
-        if normalised
-        else None
-    )
+    certificate = Certificate.objects.filter(code=normalised).first() if normalised else None
     return render(
         request,
         "activities/certificate_verify.html",

@@ -197,7 +197,9 @@ def test_more_hours_give_a_new_certificate_and_the_old_one_says_it_was_supersede
     superseded_on = timezone.localtime(old.superseded_at).strftime("%Y-%m-%d")
     assert page.status_code == 200 and 'id="certificate-valid"' in html  # still verifies
     assert f"This certificate was superseded on {superseded_on} by a newer certificate" in html
-    assert reverse("activities:certificate-verify", args=[new_code]) in html
+    # The public page does not lead from an old code to the newer record (its holder's
+    # print page does).
+    assert new_code not in html
     current = client.get(reverse("activities:certificate-verify", args=[new_code]))
     assert 'id="certificate-superseded"' not in current.content.decode()
 
@@ -390,11 +392,16 @@ def test_the_calendar_buttons_on_my_page_work_with_an_address(client, volunteer,
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_many_clicks_at_once_give_one_certificate(make_volunteer, ecommerce):
+def test_many_clicks_at_once_give_one_certificate(make_volunteer, coordinator, ecommerce):
     """The member row is the lock: the first click issues, the others reuse it."""
     from tests.activities.test_concurrency import run_together
 
     user = make_volunteer()
+    start = timezone.now() - datetime.timedelta(days=1)
+    ended = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    signup = SignUpFactory(activity=ended, member=user.member, attended=True)
+    entry = services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2"))
+    services.hours_approve(actor=coordinator, activity=ended, entry_ids=[entry.pk])
     errors, _ = run_together(
         [lambda: services.certificate_issue(actor=user, member=user.member) for _ in range(8)]
     )
@@ -465,3 +472,9 @@ def test_an_activity_not_yet_started_may_move(coordinator, ecommerce):
     services.activity_save(actor=coordinator, activity=activity)
     activity.refresh_from_db()
     assert activity.ends_at - activity.starts_at == datetime.timedelta(hours=5)
+
+
+@pytest.mark.parametrize("code", ["%00", "A%00B", "%00" * 12, "abcd"])
+def test_a_malformed_code_on_the_print_page_is_a_404(client, served, code):
+    client.force_login(served[0])
+    assert client.get(f"/certificates/{code}/print/").status_code == 404
