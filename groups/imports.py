@@ -300,7 +300,7 @@ def invite_imported(*, actor, dataset: tablib.Dataset) -> InvitationReport:
                 continue
             try:
                 with transaction.atomic():
-                    invitation_create(actor, member, channel=Invitation.Channel.EMAIL)
+                    invitation_create(actor=actor, member=member, channel=Invitation.Channel.EMAIL)
             except (ValidationError, PermissionDenied):
                 report.refused += 1  # inactive, a username taken by another account...
             else:

@@ -364,7 +364,7 @@ def invitation_link(invitation: Invitation) -> str:
 
 
 @transaction.atomic
-def invitation_create(actor, member: Member, *, channel: str) -> Invitation:
+def invitation_create(*, actor, member: Member, channel: str) -> Invitation:
     """Invite a member without an account to create one (``channel``: email, or in person
     with a link and QR code). Earlier pending invitations of the member stop working.
 

@@ -13,10 +13,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views import i18n as i18n_views
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
@@ -350,7 +352,7 @@ def _qr_svg(url: str) -> str:
 def member_invite(request, member):
     channel = request.POST.get("channel", "")
     try:
-        invitation = services.invitation_create(request.user, member, channel=channel)
+        invitation = services.invitation_create(actor=request.user, member=member, channel=channel)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("members:member-detail", pk=member.pk)
@@ -367,6 +369,7 @@ def member_invite(request, member):
     return redirect("members:member-detail", pk=member.pk)
 
 
+@method_decorator(never_cache, name="dispatch")  # it shows a credential: no caches keep it
 class InvitationDetailView(PolicyMixin, View):
     """The link and QR code of an invitation handed over in person: for the inviter only.
     Opening it changes nothing; a used, withdrawn or expired invitation shows no link."""
@@ -403,6 +406,7 @@ def invitation_revoke(request, invitation):
     return redirect("members:member-detail", pk=invitation.member_id)
 
 
+@method_decorator(never_cache, name="dispatch")
 class InvitationAcceptView(PolicyMixin, FormView):
     """``/accounts/invitation/<token>/``: the invited person chooses a password.
 

@@ -168,7 +168,7 @@ def world(ecommerce, coordinator):
 
     invited = MemberFactory(full_name="受邀成员")
     MembershipFactory(member=invited, group=ecommerce)
-    invitation = invitation_create(coordinator, invited, channel="in_person")
+    invitation = invitation_create(actor=coordinator, member=invited, channel="in_person")
     return {
         "invitation": invitation,
         "target": target,

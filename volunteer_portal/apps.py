@@ -13,6 +13,7 @@ class VolunteerPortalConfig(AppConfig):
         # Tagged security, not database: Django skips database-tagged checks unless
         # `check --database` is given.
         checks.register(database_url_is_set, checks.Tags.security, deploy=True)
+        checks.register(invitation_age_is_positive)
 
 
 def secret_key_is_set(app_configs, **kwargs):
@@ -42,6 +43,21 @@ def database_url_is_set(app_configs, **kwargs):
                 hint="Set DATABASE_URL to the PostgreSQL database; see README.md, "
                 "Deploying to production.",
                 id="volunteer_portal.E002",
+            )
+        ]
+    return []
+
+
+def invitation_age_is_positive(app_configs, **kwargs):
+    from django.conf import settings
+    from django.core.checks import Error
+
+    if settings.INVITATION_MAX_AGE_DAYS < 1:
+        return [
+            Error(
+                "INVITATION_MAX_AGE_DAYS must be at least 1.",
+                hint="Invitation links would expire as they are made; the default is 14.",
+                id="volunteer_portal.E003",
             )
         ]
     return []

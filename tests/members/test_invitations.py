@@ -44,7 +44,7 @@ def in_english(client):
 
 
 def invite(actor, member, channel="in_person") -> Invitation:
-    return services.invitation_create(actor, member, channel=channel)
+    return services.invitation_create(actor=actor, member=member, channel=channel)
 
 
 def accept_url(invitation) -> str:
@@ -608,3 +608,20 @@ def test_an_import_that_changes_the_email_withdraws_the_pending_invitation(
     assert report.committed
     invitation.refresh_from_db()
     assert invitation.state() == Invitation.State.REVOKED
+
+
+def test_invitation_pages_are_never_cached(client, coordinator, invitee):
+    invitation = invite(coordinator, invitee)
+    assert "no-store" in client.get(accept_url(invitation))["Cache-Control"]
+    client.force_login(coordinator)
+    page = client.get(reverse("members:invitation-detail", args=[invitation.pk]))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
+
+
+def test_a_non_positive_invitation_age_is_a_configuration_error(settings):
+    from volunteer_portal.apps import invitation_age_is_positive
+
+    settings.INVITATION_MAX_AGE_DAYS = 0
+    assert [e.id for e in invitation_age_is_positive(None)] == ["volunteer_portal.E003"]
+    settings.INVITATION_MAX_AGE_DAYS = 14
+    assert invitation_age_is_positive(None) == []

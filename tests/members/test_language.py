@@ -221,7 +221,7 @@ def test_accepting_an_invitation_on_english_pages_keeps_english(client, coordina
 
     member = MemberFactory(phone="13912345678")
     MembershipFactory(member=member, group=ecommerce)
-    invitation = invitation_create(coordinator, member, channel="in_person")
+    invitation = invitation_create(actor=coordinator, member=member, channel="in_person")
     client.cookies[COOKIE] = "en"
     url = reverse("invitation-accept", args=[invitation.token])
     client.post(url, {"password1": "a-long-pass-phrase-42", "password2": "a-long-pass-phrase-42"})
