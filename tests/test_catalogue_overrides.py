@@ -105,9 +105,15 @@ def test_every_override_still_exists_in_django():
         for name in ("contrib/auth", "contrib/admin", "conf")
         for e in polib.pofile(str(DJANGO / name / "locale/zh_Hans/LC_MESSAGES/django.po"))
     }
+    django_filter_po = {
+        e.msgid
+        for e in polib.pofile(
+            str(DJANGO.parent / "django_filters/locale/zh_CN/LC_MESSAGES/django.po")
+        )
+    }
     ours = from_catalogue(LOCALE / "django.po", "volunteer_portal/catalogue.py")
-    assert len(ours) == len(catalogue.PASSWORD_MESSAGES)
-    assert ours <= django_po
+    assert len(ours) == len(catalogue.PASSWORD_MESSAGES) + len(catalogue.DJANGO_FILTER_MESSAGES)
+    assert ours <= django_po | django_filter_po
     ours_js = from_catalogue(JS_PO, "volunteer_portal/catalogue.js")
     assert ours_js == js_msgids(Path(catalogue.__file__).with_suffix(".js"))
     assert ours_js <= js_msgids(PICKER_JS)
@@ -137,3 +143,11 @@ def test_no_template_has_an_untranslated_label():
 def test_the_breadcrumb_is_named_in_chinese(client, ecommerce):
     html = client.get(reverse("groups:group-detail", args=["ecommerce"])).content.decode()
     assert '<nav aria-label="当前位置">' in html
+
+
+def test_sort_labels_of_the_roster_are_chinese(client, coordinator, ecommerce):
+    from django.urls import reverse
+
+    client.force_login(coordinator)
+    html = client.get(reverse("groups:roster", args=["ecommerce"])).content.decode()
+    assert "descending" not in html and "（降序）" in html

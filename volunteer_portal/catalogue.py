@@ -6,6 +6,8 @@ Nothing imports this module: it exists so that ``makemessages`` copies these msg
 
 - Django's Chinese password messages address the reader as 你; everywhere else the portal
   says 您 (the polite form an organisation uses with its volunteers).
+- django-filter ships Chinese only as ``zh_CN``, which Django never looks up for
+  ``zh-hans``: its sort labels ("姓名 (descending)") showed in English.
 
 The admin's many-to-many picker (``filter_horizontal``) draws its labels in JavaScript,
 so its strings are in the ``djangojs`` domain: ``catalogue.js`` beside this file holds
@@ -28,4 +30,8 @@ PASSWORD_MESSAGES = [
         "Your password must contain at least %(min_length)d character.",
         "Your password must contain at least %(min_length)d characters.",
     ),
+]
+
+DJANGO_FILTER_MESSAGES = [
+    gettext_noop("%s (descending)"),
 ]
