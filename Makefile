@@ -31,7 +31,8 @@ install-dev: $(VENV)/.installed-dev
 # itself, with a secret key made once for this checkout (kept in .venv, gone with `make clean`).
 TRIAL_KEY := $(VENV)/trial-secret-key
 TRIAL_ENV = DEBUG=false SECRET_KEY="$$(cat $(TRIAL_KEY))" SECURE_SSL_REDIRECT=false \
-	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true \
+	SITE_URL=http://$(HOST):$(PORT)
 
 $(TRIAL_KEY): | $(PY)
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@

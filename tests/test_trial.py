@@ -133,6 +133,12 @@ def test_make_run_keeps_debug_off_and_needs_only_python(tmp_path):
     assert shlex.split(commands["runserver"])[-1] == "127.0.0.1:8000"
 
 
+def test_emailed_links_of_the_trial_point_at_its_own_address(tmp_path):
+    """Invitation emails carry SITE_URL: on another port they must still work."""
+    commands = trial_commands(tmp_path, 8123)
+    assert "SITE_URL=http://127.0.0.1:8123" in shlex.split(commands["runserver"])
+
+
 def test_the_trial_shows_the_portals_own_pages_and_serves_static_files(trial):
     status, html = get(f"{trial}/no-such-page/")
     assert status == 404
