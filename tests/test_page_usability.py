@@ -300,3 +300,29 @@ def test_the_attendance_select_has_a_visible_label_at_every_size(en, coordinator
 def test_chip_template_renders_nothing_without_filters():
     html = Template('{% include "_filter_chips.html" %}').render(Context({"active": []}))
     assert html.strip() == ""
+
+
+def test_the_calendar_of_a_past_month_shows_what_was_held(client, coordinator, ecommerce):
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from activities.models import Activity
+    from tests.factories import ActivityFactory
+
+    start = timezone.now() - datetime.timedelta(days=40)
+    held = ActivityFactory(
+        title="上月举办的活动", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+    )
+    Activity.objects.filter(pk=held.pk).update(status=Activity.Status.COMPLETED)
+    ActivityFactory(
+        title="上月取消的活动",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        status=Activity.Status.CANCELLED,
+    )
+    month = timezone.localtime(start).strftime("%Y-%m")
+    html = client.get(reverse("activities:activity-list") + f"?view=calendar&month={month}")
+    html = html.content.decode()
+    assert "上月举办的活动" in html and "上月取消的活动" not in html

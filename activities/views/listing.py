@@ -24,8 +24,9 @@ class ActivityListView(ListView):
     paginate_by = PAGE
 
     def get_queryset(self):
+        # Published and completed ones: the calendar of a past month shows what was held.
         base = selectors.activities_for_listing(self.request.user).filter(
-            status=Activity.Status.PUBLISHED
+            status__in=(Activity.Status.PUBLISHED, Activity.Status.COMPLETED)
         )
         self.filterset = ActivityFilter(
             self.request.GET or None, queryset=base, request=self.request
