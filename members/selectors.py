@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Collate, Now
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from pypinyin import Style, lazy_pinyin
 
@@ -236,6 +238,10 @@ def _display(model, name, value, skill_names=None) -> str:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if isinstance(value, datetime.datetime):  # as the page shows times: local, to the minute
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if model_field.is_relation and not model_field.many_to_many:
+        return "✓"  # a link to another record (an account...): set, not its database id
     if isinstance(value, list):  # m2m history (skills): rows of the through table
         names = skill_names or {}
         return "、".join(
@@ -267,7 +273,11 @@ def _entries(history, model, what, skill_names=None, masked=()) -> list[AuditEnt
         entries.append(
             AuditEntry(
                 when=record.history_date,
-                who=str(record.history_user) if record.history_user_id else "",
+                who=(
+                    record.history_user.get_full_name() or record.history_user.get_username()
+                    if record.history_user_id
+                    else ""
+                ),
                 what=what,
                 action=action_names.get(record.history_type, record.history_type),
                 changes=changes,

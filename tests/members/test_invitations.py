@@ -625,3 +625,23 @@ def test_a_non_positive_invitation_age_is_a_configuration_error(settings):
     assert [e.id for e in invitation_age_is_positive(None)] == ["volunteer_portal.E003"]
     settings.INVITATION_MAX_AGE_DAYS = 14
     assert invitation_age_is_positive(None) == []
+
+
+def test_the_change_history_reads_as_people_write_it(client, coordinator, invitee):
+    """Times as the page shows them (local, to the minute), an account as set rather than
+    its database id, and the person who acted by name."""
+    coordinator.first_name = "王思琪"
+    coordinator.save()
+    from django.contrib.auth.models import AnonymousUser
+
+    invitation = invite(coordinator, invitee)
+    services.invitation_accept(actor=AnonymousUser(), invitation=invitation, password=PASSWORD)
+    client.force_login(coordinator)
+    page = client.get(reverse("members:member-detail", args=[invitee.pk])).content.decode()
+    history = page[page.index('id="audit-heading"') :]
+    assert "+00:00" not in history and ".%06d" not in history
+    used = timezone.localtime(Invitation.objects.get(pk=invitation.pk).used_at)
+    assert used.strftime("%Y-%m-%d %H:%M") in history
+    assert "王思琪" in history
+    account_id = Member.objects.get(pk=invitee.pk).user_id
+    assert f"{account_id}</" not in history
