@@ -392,7 +392,12 @@ def invitation_create(*, actor, member: Member, channel: str) -> Invitation:
         member_email(
             member,
             "invitation",
-            {"member": member, "invitation": invitation, "link": invitation_link(invitation)},
+            {
+                "member": member,
+                "invitation": invitation,
+                "link": invitation_link(invitation),
+                "inviter": actor.get_full_name() if is_volunteer(actor) else "",
+            },
         )
     return invitation
 

@@ -79,6 +79,8 @@ def test_the_validity_comes_from_the_setting(coordinator, invitee, settings):
 def test_an_email_invitation_is_sent_after_commit_with_a_working_link(
     coordinator, invitee, client, django_capture_on_commit_callbacks
 ):
+    coordinator.first_name = "王思琪"
+    coordinator.save()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         invitation = invite(coordinator, invitee, channel="email")
     assert mail.outbox == []  # nothing leaves before the data is saved
@@ -87,7 +89,10 @@ def test_an_email_invitation_is_sent_after_commit_with_a_working_link(
     (message,) = mail.outbox
     assert message.to == ["xiaomei@example.com"]
     # The member has no account, so no language of their own: the portal's default.
-    assert message.subject == zh("Your invitation to the volunteer portal")
+    assert message.subject == "漳州市新的社会阶层人士志愿服务团：志愿服务平台账号邀请"
+    # Who invites, and on behalf of which organisation: not a message from nowhere.
+    assert "王思琪 已将您加入" in message.body
+    assert "漳州市新的社会阶层人士志愿服务团" in message.body
     assert accept_url(invitation) in message.body
     assert "139****5678" in message.body and "13912345678" not in message.body
     assert client.get(accept_url(invitation)).status_code == 200
