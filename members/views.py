@@ -5,6 +5,7 @@ import json
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -476,3 +477,18 @@ def set_language(request):
     if request.method == "POST":
         services.user_set_language(actor=request.user, language=request.POST.get("language", ""))
     return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; a person who chose a language before logging in, and has none on
+    their account yet, keeps that choice on the account (and so in their emails)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.get_user()
+        if not user.language:
+            chosen = services.account_language(
+                self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            )
+            services.user_set_language(actor=user, language=chosen)
+        return response

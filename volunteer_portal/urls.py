@@ -27,7 +27,7 @@ urlpatterns = [
     path("accounts/logout/", member_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm),
+        member_views.LoginView.as_view(authentication_form=PortalAuthenticationForm),
         name="login",
     ),
     path(

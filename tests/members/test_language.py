@@ -90,6 +90,22 @@ def test_logging_in_sets_the_accounts_language(client, db):
     assert '<html lang="en">' in client.get("/").content.decode()
 
 
+def test_a_language_chosen_before_logging_in_is_kept_on_an_account_without_one(client, db):
+    user = UserFactory(username="wangfang", language="")
+    client.cookies[COOKIE] = "en"
+    client.post(reverse("login"), {"username": "wangfang", "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.language == "en"  # so their emails are English too
+
+
+def test_an_accounts_own_choice_is_not_overwritten_at_login(client, db):
+    user = UserFactory(username="zhaolei", language="zh-hans")
+    client.cookies[COOKIE] = "en"
+    client.post(reverse("login"), {"username": "zhaolei", "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+
+
 def test_the_language_is_editable_in_admin(admin_client, volunteer):
     html = admin_client.get(reverse("admin:members_user_change", args=[volunteer.pk]))
     assert 'name="language"' in html.content.decode()
