@@ -123,3 +123,24 @@ def test_every_seeded_hours_figure_is_plausible_for_its_activity(db):
         SignUp.objects.count(),
         ServiceHours.objects.count(),
     )
+
+
+def test_each_demo_activity_is_the_kind_of_work_its_group_does(db):
+    from activities.models import Activity
+    from volunteer_portal.management.commands.seed_demo import (
+        ACTIVITY_TITLES,
+        DEMO_ACTIVITY_PREFIX,
+    )
+
+    with override_settings(DEBUG=True):
+        call_command("seed_demo", password="demo-pass-2026", verbosity=0)
+    demo = Activity.objects.filter(
+        title__startswith=DEMO_ACTIVITY_PREFIX, brand__name="每月税务咨询日"
+    )
+    seeded = Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).exclude(
+        brand__name="文明实践周末行"
+    )
+    assert seeded.count() >= 10 and demo.exists()
+    for activity in seeded.select_related("group"):
+        titles = {title for title, *_ in ACTIVITY_TITLES[activity.group.slug]}
+        assert activity.title.removeprefix(DEMO_ACTIVITY_PREFIX) in titles, activity.title

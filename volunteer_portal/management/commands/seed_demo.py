@@ -60,15 +60,35 @@ CATEGORIES = [
 
 DEMO_PHONE_PREFIX = "198"
 DEMO_ACTIVITY_PREFIX = "【演示】"
-# (title, kind, local start hour, length in hours): every figure as it would really be.
-ACTIVITY_TITLES = [
-    ("直播带货培训班", "training", 9, 3),
-    ("乡村电商助农直播", "service", 14, 4),
-    ("小微企业免费税务咨询", "service", 9, 3),
-    ("供需对接交流会", "exchange", 14, 2),
-    ("文明实践文艺演出", "service", 19, 2),
-    ("志愿者骨干培训", "training", 9, 3),
-]
+# Each group's own kind of work: (title, kind, local start hour, length in hours), every
+# figure as it would really be.
+ACTIVITY_TITLES = {
+    "agriculture": [
+        ("乡村电商助农直播", "service", 14, 4),
+        ("农产品网上推介会", "exchange", 9, 3),
+        ("志愿者骨干培训", "training", 9, 3),
+    ],
+    "ecommerce": [
+        ("直播带货培训班", "training", 9, 3),
+        ("网店运营实操课", "training", 14, 3),
+        ("乡村电商助农直播", "service", 14, 4),
+    ],
+    "industry": [
+        ("供需对接交流会", "exchange", 14, 2),
+        ("中小企业发展沙龙", "exchange", 14, 2),
+        ("企业用工政策宣讲", "training", 9, 2),
+    ],
+    "culture": [
+        ("文明实践文艺演出", "service", 19, 2),
+        ("社区文化志愿服务", "service", 9, 3),
+        ("关爱留守儿童读书会", "service", 9, 2),
+    ],
+    "finance-tax": [
+        ("小微企业免费税务咨询", "service", 9, 3),
+        ("个税政策宣讲会", "training", 14, 2),
+        ("创业者财务入门课", "training", 19, 2),
+    ],
+}
 # The demo volunteer's last 15 months with the culture group, a recurring programme about twice
 # a month: 32 activities, 112 approved hours, so their page shows one star (100 hours)
 # earned the way a real volunteer earns it, never more hours than an activity lasted.
@@ -312,7 +332,8 @@ class Command(BaseCommand):
         activities, signups = [], []
         for index in range(existing, count):
             slug = slugs[index % len(slugs)]
-            title, kind, hour, length = ACTIVITY_TITLES[index % len(ACTIVITY_TITLES)]
+            own = ACTIVITY_TITLES[slug]
+            title, kind, hour, length = own[index // len(slugs) % len(own)]
             past = index % 4 == 0
             start = local_time(now, days=(-20 - index) if past else (2 + index % 60), hour=hour)
             activities.append(
