@@ -131,12 +131,14 @@ def test_the_hours_page_labels_the_suggested_hours(client, coordinator, ecommerc
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_members_with_no_category_are_counted_as_not_given(client, coordinator, ecommerce, language):
+def test_members_with_no_category_are_counted_as_not_given(
+    client, coordinator, ecommerce, language
+):
     MembershipFactory(group=ecommerce, member__personnel_category="")
     MembershipFactory(group=ecommerce, member__personnel_category="freelancer")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     client.force_login(coordinator)
-    for url in (reverse("groups:roster", args=["ecommerce"]), reverse("members:talent-search")):
+    for url in (reverse("groups:roster", args=["ecommerce"]), reverse("members:member-list")):
         html = client.get(url).content.decode()
         chip = re.search(r'data-category="">([^<]*)</span>', html)
         assert chip, url

@@ -17,15 +17,39 @@
     if (!onScreen) element.scrollIntoView({ block: "center" });
   }
 
-  /* A failed form: focus its first field with an error; with only errors not tied to a
-     field, focus the form's error message instead. */
+  /* Focus and stay put. Chromium scrolls a date or time input into view even when asked
+     not to (focus goes on to a part inside it), so the position is put back at once. */
+  function focusWithoutScrolling(element) {
+    var x = window.scrollX, y = window.scrollY;
+    element.focus({ preventScroll: true });
+    window.scrollTo({ left: x, top: y, behavior: "instant" });
+  }
+
+  /* Whether an element lies within the page's first screen (where the page opens). */
+  function onFirstScreen(element) {
+    var rect = element.getBoundingClientRect();
+    var top = rect.top + window.scrollY;
+    return top >= 0 && rect.bottom + window.scrollY <= window.innerHeight;
+  }
+
+  /* A failed form: focus its first field with an error. When that field is below the first
+     screen, the page stays at the top, where the summary lists every error as a link to its
+     field, and the field is focused without scrolling (the next Tab or typing goes there).
+     With only errors not tied to a field, focus the form's error message instead. */
   function focusFirstError() {
     var invalid = Array.prototype.filter.call(
       document.querySelectorAll("main [aria-invalid=true], main .is-invalid"),
       function (element) { return element.matches(FIELDS) && isShown(element); }
     );
+    var summary = document.querySelector("main [data-error-summary]");
     if (invalid.length) {
-      focusField(invalid[0]);
+      if (onFirstScreen(invalid[0]) || !summary || !isShown(summary)) {
+        focusField(invalid[0]);
+      } else {
+        focusWithoutScrolling(invalid[0]);
+        var box = summary.getBoundingClientRect();
+        if (box.top < 0 || box.top >= window.innerHeight) summary.scrollIntoView({ block: "start" });
+      }
       return;
     }
     var message = document.querySelector("main [data-error-summary], main form .alert-danger");
