@@ -47,15 +47,10 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
-class SignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=100)
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        max_length=20,
-        help_text=_("You can log in with it."),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-    )
-    email = forms.EmailField(label=_("Email"), help_text=_("For password resets and notices."))
+class NewPasswordForm(forms.Form):
+    """A new account's password, typed twice and checked by Django's validators against
+    the person it is for (``password_owner``)."""
+
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -67,6 +62,33 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def password_owner(self, cleaned: dict):
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self.password_owner(cleaned))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SignupForm(NewPasswordForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=100)
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        max_length=20,
+        help_text=_("You can log in with it."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email"), help_text=_("For password resets and notices."))
+    field_order = ["full_name", "phone", "email", "password1", "password2"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,37 +108,18 @@ class SignupForm(forms.Form):
             )
         return phone
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            from members.models import User
+    def password_owner(self, cleaned: dict):
+        from members.models import User
 
-            probe = User(username=cleaned.get("phone") or "", email=cleaned.get("email") or "")
-            probe.first_name = cleaned.get("full_name") or ""
-            try:
-                password_validation.validate_password(p1, probe)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+        return User(
+            username=cleaned.get("phone") or "",
+            email=cleaned.get("email") or "",
+            first_name=cleaned.get("full_name") or "",
+        )
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(NewPasswordForm):
     """The invited person chooses a password; the username is their mobile phone."""
-
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
-    )
-    password2 = forms.CharField(
-        label=_("Password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
 
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,24 +129,14 @@ class InvitationAcceptForm(forms.Form):
             Submit("submit", _("Create my account"), css_class="w-100", css_id="accept")
         )
 
-    def clean(self):
-        cleaned = super().clean()
-        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", _("The two passwords differ."))
-        elif p1:
-            from members.models import User
+    def password_owner(self, cleaned: dict):
+        from members.models import User
 
-            probe = User(
-                username=self.member.phone,
-                email=self.member.email,
-                first_name=self.member.full_name[:150],
-            )
-            try:
-                password_validation.validate_password(p1, probe)
-            except forms.ValidationError as error:
-                self.add_error("password1", error)
-        return cleaned
+        return User(
+            username=self.member.phone,
+            email=self.member.email,
+            first_name=self.member.full_name[:150],
+        )
 
 
 AVAILABILITY_FIELDS = ("available_weekdays", "available_weekends", "available_evenings")

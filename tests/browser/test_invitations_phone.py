@@ -8,7 +8,7 @@ import pytest
 
 from groups.models import LeaderAssignment, ServiceGroup
 from tests.browser.axe import assert_accessible
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import PASSWORD, log_in, screenshot
 from tests.factories import (
     LeaderAssignmentFactory,
     MemberFactory,
@@ -22,7 +22,6 @@ pytestmark = [
 ]
 
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "browser-demo-pass"
 
 
 def no_sideways_scroll(page) -> bool:
@@ -44,14 +43,6 @@ def people(db):
     invitee = MemberFactory(full_name="王小梅", phone="13912345678", email="xm@example.com")
     MembershipFactory(member=invitee, group=group)
     return {"coordinator": coordinator, "invitee": invitee}
-
-
-def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form [type=submit]")
-    page.wait_for_url(f"{base_url}/")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
