@@ -5,6 +5,9 @@ One browser context per role; each page is loaded and checked at both sizes.
 """
 
 import datetime
+import json
+import os
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -21,6 +24,7 @@ pytestmark = [
 ]
 
 SIZES = ((1366, 768), (390, 844))
+REPORT = os.environ.get("AXE_REPORT")
 
 
 @pytest.fixture
@@ -79,6 +83,11 @@ def check_pages(page, base_url, paths) -> list[str]:
             found = violations(page)
             if found:
                 failures.append(f"{path} at {width}px:\n{describe(found)}")
+            if REPORT:  # AXE_REPORT=file: every finding by impact, for a table of the pages
+                every = violations(page, impacts=("critical", "serious", "moderate", "minor"))
+                counts = Counter(v["impact"] for v in every)
+                with open(REPORT, "a", encoding="utf-8") as report:
+                    report.write(json.dumps({"path": path, "width": width, **counts}) + "\n")
     return failures
 
 
