@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -18,6 +14,7 @@ from activities import selectors, services
 from activities.forms import AttendanceFormSet, attendance_initial
 from activities.views.common import ActivityManagerMixin, show_errors
 from volunteer_portal.permissions import PolicyMixin
+from volunteer_portal.qrcodes import qr_svg
 
 
 class AttendanceView(ActivityManagerMixin, View):
@@ -66,16 +63,13 @@ class QRCodeView(ActivityManagerMixin, View):
     def get(self, request, pk):
         token = selectors.checkin_token(self.activity)
         url = request.build_absolute_uri(reverse("activities:checkin", args=[token]))
-        image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=12)
-        buffer = io.BytesIO()
-        image.save(buffer)
         opens, closes = selectors.checkin_window(self.activity)
         return render(
             request,
             "activities/qr.html",
             {
                 "activity": self.activity,
-                "svg": buffer.getvalue().decode(),
+                "svg": qr_svg(url, box_size=12),
                 "url": url,
                 "opens": opens,
                 "closes": closes,

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +17,7 @@ from groups.models import ServiceGroup
 from members.permissions import member_policy
 from members.views import MeView
 from volunteer_portal.permissions import own_record, policy_required
+from volunteer_portal.qrcodes import qr_svg
 
 
 class MyPageView(MeView):
@@ -66,13 +63,6 @@ def _own_certificates(request):
     return certificate_policy.instances_for(request.user).select_related("member", "superseded_by")
 
 
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
-
-
 @policy_required(
     certificate_policy,
     "view",
@@ -92,7 +82,7 @@ def certificate_print(request, certificate, code):  # code: as typed, already lo
             "certificate": certificate,
             "verify_url": verify_url,
             "lookup_url": request.build_absolute_uri(reverse("activities:certificate-lookup")),
-            "qr_svg": _qr_svg(verify_url),
+            "qr_svg": qr_svg(verify_url, box_size=8),
             "printable": True,
         },
     )

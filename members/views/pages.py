@@ -1,81 +1,28 @@
-"""Pages about people: sign-up, the volunteer's own page, member records, talent search."""
+"""Pages about people: the volunteer's own page, member records, the talent search."""
 
-import io
 import json
 
-import qrcode
-import qrcode.image.svg
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views import i18n as i18n_views
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
 from members import selectors, services
 from members.forms import (
     DeletionRequestForm,
-    InvitationAcceptForm,
     MemberProfileForm,
-    SignupForm,
 )
-from members.models import Invitation, Member
-from members.permissions import invitation_policy, member_policy
+from members.models import Member
+from members.permissions import member_policy
 from volunteer_portal.permissions import PolicyMixin, own_record, policy_required
 
 ROWS_PER_PAGE = 50
-
-
-class SignupView(PolicyMixin, FormView):
-    policy = None
-    login_required = False
-    visitors_only_redirect = "me"  # logged in already: off to "my page"
-    template_name = "members/signup.html"
-    form_class = SignupForm
-
-    def form_valid(self, form):
-        try:
-            member = services.member_register(
-                full_name=form.cleaned_data["full_name"],
-                phone=form.cleaned_data["phone"],
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
-                language=self.request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        login(self.request, member.user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            self.request,
-            _("Welcome! Complete your profile, then apply to the service groups you like."),
-        )
-        return redirect("members:me-edit")
-
-
-class LogoutView(auth_views.LogoutView):
-    """Logging out is a POST; a GET (an old link) shows a button instead of an error."""
-
-    http_method_names = ["get", "post", "options"]
-
-    def get(self, request, *args, **kwargs):
-        return render(request, "registration/logout_confirm.html")
-
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, _("You have logged out."))
-        return response
 
 
 class MeView(PolicyMixin, View):
@@ -336,159 +283,3 @@ class TalentSearchView(PolicyMixin, ListView):
             reveal_phones=member_policy.sees_phones_in_search(self.request.user),
         )
         return context
-
-
-# --- Invitations -------------------------------------------------------------------------------
-
-
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return buffer.getvalue().decode()
-
-
-@require_POST
-@policy_required(member_policy, "manage_invitations", lookup={"pk": "pk"}, name="member")
-def member_invite(request, member):
-    channel = request.POST.get("channel", "")
-    try:
-        invitation = services.invitation_create(actor=request.user, member=member, channel=channel)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("members:member-detail", pk=member.pk)
-    if invitation.channel == Invitation.Channel.IN_PERSON:
-        return redirect("members:invitation-detail", pk=invitation.pk)
-    messages.success(
-        request,
-        _("The invitation was emailed to %(email)s. The link works once, until %(date)s.")
-        % {
-            "email": member.email,
-            "date": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d"),
-        },
-    )
-    return redirect("members:member-detail", pk=member.pk)
-
-
-@method_decorator(never_cache, name="dispatch")  # it shows a credential: no caches keep it
-class InvitationDetailView(PolicyMixin, View):
-    """The link and QR code of an invitation handed over in person: for the inviter only.
-    Opening it changes nothing; a used, withdrawn or expired invitation shows no link."""
-
-    policy = invitation_policy
-    action = "show_link"
-
-    def get_policy_queryset(self):
-        return invitation_policy.instances_for(self.request.user).select_related("member")
-
-    def get(self, request, pk):
-        invitation = self.object
-        context = {
-            "invitation": invitation,
-            "member": invitation.member,
-            "state_label": Invitation.State(invitation.state()).label,
-        }
-        if invitation.is_open:
-            # The address the coordinator's browser uses (as the check-in QR code does).
-            link = request.build_absolute_uri(reverse("invitation-accept", args=[invitation.token]))
-            context.update(link=link, svg=_qr_svg(link))
-        return render(request, "members/invitation_detail.html", context)
-
-
-@require_POST
-@policy_required(invitation_policy, "view", lookup={"pk": "pk"}, name="invitation")
-def invitation_revoke(request, invitation):
-    try:
-        services.invitation_revoke(actor=request.user, invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The invitation was withdrawn; its link no longer works."))
-    return redirect("members:member-detail", pk=invitation.member_id)
-
-
-@method_decorator(never_cache, name="dispatch")
-class InvitationAcceptView(PolicyMixin, FormView):
-    """``/accounts/invitation/<token>/``: the invited person chooses a password.
-
-    Anyone may open it: the signed token is the key. A link that cannot be used (tampered
-    with, used, withdrawn, replaced, expired) explains why and what to do instead.
-    """
-
-    policy = None
-    login_required = False
-    form_class = InvitationAcceptForm
-    template_name = "members/invitation_accept.html"
-
-    @cached_property
-    def invitation(self) -> Invitation | None:
-        return Invitation.objects.select_related("member", "member__user").for_token(
-            self.kwargs["token"]
-        )
-
-    def dispatch(self, request, *args, **kwargs):
-        problem = services.invitation_problem(self.invitation)
-        if problem is not None:
-            return self.refuse(problem)
-        return super().dispatch(request, *args, **kwargs)
-
-    def refuse(self, problem: str):
-        return render(
-            self.request,
-            "members/invitation_invalid.html",
-            {"problem": problem, "explanation": services.INVITATION_PROBLEMS[problem]()},
-        )
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "member": self.invitation.member}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            invitation=self.invitation, member=self.invitation.member, **kwargs
-        )
-
-    def form_valid(self, form):
-        try:
-            user = services.invitation_accept(
-                actor=self.request.user,
-                invitation=self.invitation,
-                password=form.cleaned_data["password1"],
-                language=self.request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            problem = getattr(error, "code", None)
-            if problem in services.INVITATION_PROBLEMS:
-                return self.refuse(problem)
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(
-            self.request,
-            _("Welcome! Your account is ready; you log in with your mobile phone %(phone)s.")
-            % {"phone": user.username},
-        )
-        return redirect("me")
-
-
-def set_language(request):
-    """Django's language switcher, which also keeps a logged-in user's choice on their
-    account (``User.language``)."""
-    response = i18n_views.set_language(request)
-    if request.method == "POST":
-        services.user_set_language(actor=request.user, language=request.POST.get("language", ""))
-    return response
-
-
-class LoginView(auth_views.LoginView):
-    """Django's login; a person who chose a language before logging in, and has none on
-    their account yet, keeps that choice on the account (and so in their emails)."""
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        user = form.get_user()
-        if not user.language:
-            chosen = services.account_language(
-                self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-            )
-            services.user_set_language(actor=user, language=chosen)
-        return response
