@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from groups.models import Membership, MembershipEvent, ServiceGroup
 from groups.permissions import group_policy
+from members.cells import PhoneWidget
 from members.models import Invitation, Member
 from members.permissions import member_policy
 from members.resources import (
@@ -29,7 +30,6 @@ from members.resources import (
     HEADERS,
     REQUIRED_HEADERS,
     MemberResource,
-    PhoneWidget,
     RowUpdate,
     canonical_header,
 )
