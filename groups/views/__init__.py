@@ -1,0 +1,39 @@
+"""Group pages (``pages``) and the roster (``roster``)."""
+
+from groups.views.pages import (
+    MANAGE_GROUP,
+    ApplicationListView,
+    ApplyView,
+    GroupDetailView,
+    GroupListView,
+    GroupUpdateView,
+    ManagesGroup,
+    application_decide,
+    membership_end,
+)
+from groups.views.roster import (
+    MemberAddView,
+    RosterExportView,
+    RosterImportView,
+    RosterView,
+    import_template,
+    roster_import_confirm,
+)
+
+__all__ = [
+    "MANAGE_GROUP",
+    "ApplicationListView",
+    "ApplyView",
+    "GroupDetailView",
+    "GroupListView",
+    "GroupUpdateView",
+    "ManagesGroup",
+    "MemberAddView",
+    "RosterExportView",
+    "RosterImportView",
+    "RosterView",
+    "application_decide",
+    "import_template",
+    "membership_end",
+    "roster_import_confirm",
+]

@@ -1,0 +1,207 @@
+"""A group's roster: the list with its filters, export, import (preview, then confirm),
+adding a member met at an event."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, ListView
+
+from groups import exports, imports, services
+from groups.forms import ImportUploadForm
+from groups.models import Membership, ServiceGroup
+from groups.views.pages import MANAGE_GROUP, ManagesGroup
+from members.forms import MemberProfileForm
+from members.models import Member
+from members.selectors import category_counts, member_search
+from volunteer_portal.permissions import is_admin, policy_required
+
+
+def roster_queryset(group: ServiceGroup):
+    """The group's active members, each with the date they joined.
+
+    One join: a member has at most one live membership per group (a database rule), so
+    the join cannot repeat a member, and the annotation reuses it.
+    """
+    return Member.objects.filter(
+        memberships__group=group, memberships__status=Membership.Status.ACTIVE
+    ).annotate(joined_at=Coalesce("memberships__decided_at", "memberships__created_at"))
+
+
+class RosterMixin(ManagesGroup):
+    def filtered(self):
+        self.filterset, queryset = member_search(roster_queryset(self.group), self.request.GET)
+        return queryset
+
+
+class RosterView(RosterMixin, ListView):
+    template_name = "groups/roster.html"
+    context_object_name = "members"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return self.filtered().prefetch_related("skills")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            filterset=self.filterset,
+            category_counts=category_counts(self.object_list),
+            query_string=query.urlencode(),
+            pending_count=Membership.objects.pending().filter(group=self.group).count(),
+            reveal_phones=True,  # the group's coordinators and admins manage every row here
+        )
+        return context
+
+
+class RosterExportView(RosterMixin, View):
+    def get(self, request, slug, fmt):
+        queryset = self.filtered()
+        reveal = is_admin(request.user, "members.change_member")
+        filename = exports.export_filename(self.group.slug, fmt)
+        if fmt == "xlsx":
+            return exports.roster_xlsx_response(
+                queryset, reveal_national_id=reveal, filename=filename
+            )
+        return exports.roster_csv_response(queryset, reveal_national_id=reveal, filename=filename)
+
+
+def import_template(request, slug, fmt):
+    """The empty template: the roster's columns, nothing else. Public: it holds no data."""
+    dataset = imports.template_dataset()
+    if fmt == "xlsx":
+        response = HttpResponse(dataset.export("xlsx"), content_type=exports.XLSX_TYPE)
+    else:
+        response = HttpResponse("\ufeff" + dataset.export("csv"), content_type=exports.CSV_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'
+    return response
+
+
+SPOOL_SESSION_KEY = "roster_imports"
+
+
+def _spool_dir() -> Path:
+    path = Path(settings.IMPORT_SPOOL_DIR)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+class RosterImportView(ManagesGroup, FormView):
+    """Upload → preview (what would be created, updated, and which rows are wrong) → confirm."""
+
+    form_class = ImportUploadForm
+    template_name = "groups/roster_import.html"
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            dataset = imports.read_table(content, upload.name)
+        except imports.ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        report = imports.roster_import(
+            actor=self.request.user, group=self.group, dataset=dataset, dry_run=True
+        )
+        token = None
+        if report.ok:
+            token = secrets.token_urlsafe(16)
+            (_spool_dir() / token).write_bytes(content)
+            pending = self.request.session.get(SPOOL_SESSION_KEY, {})
+            pending[token] = {"group": self.group.pk, "name": upload.name}
+            self.request.session[SPOOL_SESSION_KEY] = pending
+        return self.render_to_response(
+            self.get_context_data(form=form, report=report, token=token, filename=upload.name)
+        )
+
+
+@require_POST
+@policy_required(name="group", **MANAGE_GROUP)
+def roster_import_confirm(request, group):
+    slug = group.slug
+    token = request.POST.get("token", "")
+    pending = request.session.get(SPOOL_SESSION_KEY, {})
+    entry = pending.get(token)
+    path = _spool_dir() / token if token.replace("-", "").replace("_", "").isalnum() else None
+    if not entry or entry["group"] != group.pk or path is None or not path.exists():
+        messages.error(request, _("This import has expired; please upload the file again."))
+        return redirect("groups:roster-import", slug=slug)
+    try:
+        dataset = imports.read_table(path.read_bytes(), entry["name"])
+        report = imports.roster_import(
+            actor=request.user, group=group, dataset=dataset, dry_run=False
+        )
+    except imports.ImportFileError as error:
+        messages.error(request, str(error))
+        return redirect("groups:roster-import", slug=slug)
+    finally:
+        path.unlink(missing_ok=True)
+        pending.pop(token, None)
+        request.session[SPOOL_SESSION_KEY] = pending
+    if not report.committed:
+        messages.error(
+            request,
+            _("Nothing was imported: the data changed since the preview. Please try again."),
+        )
+        return redirect("groups:roster-import", slug=slug)
+    messages.success(
+        request,
+        _("Imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.")
+        % {"new": report.new, "updated": report.updated, "unchanged": report.unchanged},
+    )
+    if request.POST.get("invite"):
+        invitations = imports.invite_imported(actor=request.user, dataset=dataset)
+        messages.info(
+            request,
+            _(
+                "Invitations emailed: %(invited)s. Without an email address: %(no_email)s "
+                "(hand them a link from their member page). Could not be invited: "
+                "%(refused)s."
+            )
+            % {
+                "invited": invitations.invited,
+                "no_email": invitations.no_email,
+                "refused": invitations.refused,
+            },
+        )
+    return redirect("groups:roster", slug=slug)
+
+
+class MemberAddView(ManagesGroup, FormView):
+    """A coordinator records someone met at an event; they become an active member."""
+
+    form_class = MemberProfileForm
+    template_name = "members/member_form.html"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["show_national_id"] = is_admin(self.request.user, "members.change_member")
+        kwargs["submit_label"] = _("Add to the group")
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            member = services.member_add_to_group(
+                actor=self.request.user,
+                group=self.group,
+                fields=form.profile_data(),
+                skills=form.cleaned_data["skills"],
+                photo=form.processed_photo,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("%(name)s was added to the group.") % {"name": member.full_name}
+        )
+        return redirect("members:member-detail", pk=member.pk)
