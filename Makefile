@@ -30,9 +30,12 @@ install-dev: $(VENV)/.installed-dev
 # static files collected and served by whitenoise), but over plain HTTP, serving uploads
 # itself, with a secret key made once for this checkout (kept in .venv, gone with `make clean`).
 TRIAL_KEY := $(VENV)/trial-secret-key
+# Links in the trial's emails: its own address (set SITE_URL to override, e.g. when
+# serving on 0.0.0.0 for other machines).
+TRIAL_SITE_URL = $(or $(SITE_URL),http://$(HOST):$(PORT))
 TRIAL_ENV = DEBUG=false SECRET_KEY="$$(cat $(TRIAL_KEY))" SECURE_SSL_REDIRECT=false \
 	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true \
-	SITE_URL=http://$(HOST):$(PORT)
+	SITE_URL=$(TRIAL_SITE_URL)
 
 $(TRIAL_KEY): | $(PY)
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@

@@ -70,7 +70,17 @@ class ActivityAdmin(NoRevertHistoryAdmin):
         # Status and places change through the services (waiting list, "places >= taken",
         # emails): the portal's edit page and the actions below. New activities are drafts.
         places = () if obj is None else ("capacity",)
-        return ("status", *places, "places_and_status", "created_by", "created_at", "updated_at")
+        # Once attendance can be recorded the times are fixed, here as on the edit page.
+        times = ("starts_at", "ends_at") if obj is not None and not obj.times_editable() else ()
+        return (
+            "status",
+            *places,
+            *times,
+            "places_and_status",
+            "created_by",
+            "created_at",
+            "updated_at",
+        )
 
     @admin.display(description=_("Places and status"))
     def places_and_status(self, obj):

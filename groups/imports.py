@@ -33,7 +33,7 @@ from members.resources import (
     RowUpdate,
     canonical_header,
 )
-from members.services import invitation_create, invitations_withdraw
+from members.services import invitation_create
 from volunteer_portal.permissions import is_admin
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -185,10 +185,6 @@ class GroupRosterResource(MemberResource):
 
     def after_bulk_save(self, members, *, created):
         super().after_bulk_save(members, created=created)
-        if not created:
-            contact_changed = [m.pk for m in members if getattr(m, "import_contact_changed", 0)]
-            if contact_changed:
-                invitations_withdraw(actor=self.actor, member_ids=contact_changed)
         now = timezone.now()
         approve, create = [], []
         for member in members:

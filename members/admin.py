@@ -67,6 +67,19 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )  # fmt: skip
 
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            # As the portal's forms do: a link that may have gone to the wrong person (the
+            # address or phone changed) or to someone deactivated stops working.
+            contact_or_status = {"email", "phone", "status"} & set(form.changed_data)
+            if (
+                change
+                and contact_or_status
+                and (contact_or_status != {"status"} or obj.status != Member.Status.ACTIVE)
+            ):
+                services.invitations_withdraw(actor=request.user, member_ids=[obj.pk])
+
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {
             "reveal_national_id": is_admin(request.user, "members.change_member"),

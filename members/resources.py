@@ -44,6 +44,7 @@ from members.models import (
     PersonnelCategory,
     PoliticalStatus,
 )
+from members.services import invitations_withdraw
 
 # (attribute, Chinese header, English header, widget factory)
 COLUMNS = [
@@ -297,7 +298,12 @@ class MemberResource(resources.ModelResource):
                 self.update_instances.clear()
 
     def after_bulk_save(self, members: list[Member], *, created: bool) -> None:
-        """Skills of the saved members, replaced in two queries per batch."""
+        """Skills of the saved members, replaced in two queries per batch; a pending
+        invitation of a member whose email changed stops working (it went to the old one)."""
+        if not created:
+            contact_changed = [m.pk for m in members if getattr(m, "import_contact_changed", 0)]
+            if contact_changed:
+                invitations_withdraw(actor=self.actor, member_ids=contact_changed)
         with_skills = [m for m in members if m.import_skills is not None]
         if not with_skills:
             return

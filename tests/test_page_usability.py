@@ -326,3 +326,21 @@ def test_the_calendar_of_a_past_month_shows_what_was_held(client, coordinator, e
     html = client.get(reverse("activities:activity-list") + f"?view=calendar&month={month}")
     html = html.content.decode()
     assert "上月举办的活动" in html and "上月取消的活动" not in html
+
+
+def test_the_list_offers_only_what_one_can_still_join(client, ecommerce):
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from activities.models import Activity
+    from tests.factories import ActivityFactory
+
+    start = timezone.now() - datetime.timedelta(hours=1)
+    done_early = ActivityFactory(
+        title="提前完成的活动", starts_at=start, ends_at=start + datetime.timedelta(hours=5)
+    )
+    Activity.objects.filter(pk=done_early.pk).update(status=Activity.Status.COMPLETED)
+    html = client.get(reverse("activities:activity-list")).content.decode()
+    assert "提前完成的活动" not in html

@@ -257,10 +257,13 @@ class Activity(models.Model):
         )
 
     def times_editable(self, now: datetime.datetime | None = None) -> bool:
-        """Start and end may change until the activity starts: from then on hours are
-        counted and approved against them (moving the end earlier would let hours be
-        approved before the activity really ended)."""
-        return self.pk is None or self.starts_at > (now or timezone.now())
+        """Start and end may change until attendance can be recorded (check-in opens):
+        from then on hours are counted and approved against them (moving the end earlier
+        would let hours be approved before the activity really ended). A draft, such as
+        the copy of a past activity, always gets its new dates."""
+        if self.pk is None or self.status == Activity.Status.DRAFT:
+            return True
+        return (now or timezone.now()) < self.checkin_opens
 
     def hours_approvable(self, now: datetime.datetime | None = None) -> bool:
         """Approving hours (which locks them) waits until the activity has ended: proposing

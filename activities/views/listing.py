@@ -24,15 +24,17 @@ class ActivityListView(ListView):
     paginate_by = PAGE
 
     def get_queryset(self):
-        # Published and completed ones: the calendar of a past month shows what was held.
-        base = selectors.activities_for_listing(self.request.user).filter(
-            status__in=(Activity.Status.PUBLISHED, Activity.Status.COMPLETED)
-        )
+        self.calendar = self.request.GET.get("view") == "calendar"
+        # The list offers what one can still join; the calendar of a past month also
+        # shows what was held.
+        shown = [Activity.Status.PUBLISHED]
+        if self.calendar:
+            shown.append(Activity.Status.COMPLETED)
+        base = selectors.activities_for_listing(self.request.user).filter(status__in=shown)
         self.filterset = ActivityFilter(
             self.request.GET or None, queryset=base, request=self.request
         )
         queryset = self.filterset.qs if self.filterset.is_bound else base
-        self.calendar = self.request.GET.get("view") == "calendar"
         if self.calendar:
             chosen = self._chosen_month()
             self.month = chosen or timezone.localdate().replace(day=1)

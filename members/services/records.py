@@ -210,6 +210,9 @@ def member_merge(*, actor, keep: Member, drop: Member) -> Member:
         raise ValidationError(_("Choose two different members to merge."))
     locked = {m.pk: m for m in Member.objects.select_for_update().filter(pk__in=[keep.pk, drop.pk])}
     keep, drop = locked[keep.pk], locked[drop.pk]
+    # Invitations of either record may have gone to an address the merged record no longer
+    # has: they stop working (a coordinator sends a new one if needed).
+    invitations_withdraw(actor=actor, member_ids=[keep.pk, drop.pk])
 
     moved, dropped = 0, 0
     for relation in Member._meta.related_objects:

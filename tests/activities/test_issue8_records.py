@@ -478,3 +478,24 @@ def test_an_activity_not_yet_started_may_move(coordinator, ecommerce):
 def test_a_malformed_code_on_the_print_page_is_a_404(client, served, code):
     client.force_login(served[0])
     assert client.get(f"/certificates/{code}/print/").status_code == 404
+
+
+def test_a_copy_of_a_past_activity_gets_new_dates(client, coordinator, ecommerce):
+    """The copy is a draft: its times are the user's to set, whatever the original's."""
+    start = timezone.now() - datetime.timedelta(days=30)
+    past = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    copy = services.activity_copy(actor=coordinator, activity=past)
+    client.force_login(coordinator)
+    form = client.get(reverse("activities:activity-edit", args=[copy.pk])).context["form"]
+    assert not form.fields["starts_at"].disabled
+    copy.starts_at = timezone.now() + datetime.timedelta(days=7)
+    copy.ends_at = copy.starts_at + datetime.timedelta(hours=2)
+    services.activity_save(actor=coordinator, activity=copy)
+    copy.refresh_from_db()
+    assert copy.starts_at > timezone.now()
+
+
+def test_the_admin_keeps_the_times_of_an_activity_under_way(admin_client, under_way):
+    page = admin_client.get(reverse("admin:activities_activity_change", args=[under_way.pk]))
+    assert 'name="starts_at' not in page.content.decode()
+    assert 'name="ends_at' not in page.content.decode()

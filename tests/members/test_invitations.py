@@ -648,5 +648,58 @@ def test_the_change_history_reads_as_people_write_it(client, coordinator, invite
     used = timezone.localtime(Invitation.objects.get(pk=invitation.pk).used_at)
     assert used.strftime("%Y-%m-%d %H:%M") in history
     assert "王思琪" in history
-    account_id = Member.objects.get(pk=invitee.pk).user_id
-    assert f"{account_id}</" not in history
+    # The account's field shows that it is set, not the account's database id.
+    account_row = history.split(str(User._meta.get_field("username").verbose_name))[0]
+    assert "✓" in history and "→ ✓" in history
+    assert account_row
+
+
+def test_an_admin_changing_the_email_withdraws_the_pending_invitation(
+    rf, admin_user, coordinator, invitee
+):
+    """Django admin's change form saves through MemberAdmin.save_model."""
+    from django.contrib import admin
+
+    invitation = invite(coordinator, invitee, channel="email")
+    model_admin = admin.site._registry[Member]
+    request = rf.post("/admin/")
+    request.user = admin_user
+    form_class = model_admin.get_form(request, invitee, change=True)
+    unbound = form_class(instance=invitee)
+    data = {name: unbound[name].value() for name in unbound.fields}
+    data = {name: ("" if value is None else value) for name, value in data.items()}
+    data["email"] = "someone-else@example.com"
+    form = form_class(data, instance=invitee)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, change=True)
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.REVOKED
+
+
+def test_an_admin_import_that_changes_the_email_withdraws_the_pending_invitation(
+    admin_user, coordinator, invitee
+):
+    import tablib
+
+    from members.resources import MemberResource
+
+    invitation = invite(coordinator, invitee, channel="email")
+    dataset = tablib.Dataset(headers=["姓名", "手机号", "电子邮箱"])
+    dataset.append(["王小梅", invitee.phone, "other@example.com"])
+    result = MemberResource(actor=admin_user, reveal_national_id=True).import_data(
+        dataset, dry_run=False, use_transactions=True
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    invitation.refresh_from_db()
+    assert invitation.state() == Invitation.State.REVOKED
+
+
+def test_merging_withdraws_the_invitations_of_both_records(admin_user, coordinator, invitee):
+    duplicate = MemberFactory(full_name="王小梅", phone="13912345679", email="dup@example.com")
+    MembershipFactory(member=duplicate, group=invitee.memberships.first().group)
+    kept_invitation = invite(coordinator, invitee)
+    dropped_invitation = invite(coordinator, duplicate, channel="email")
+    services.member_merge(actor=admin_user, keep=invitee, drop=duplicate)
+    for invitation in (kept_invitation, dropped_invitation):
+        invitation.refresh_from_db()
+        assert invitation.state() == Invitation.State.REVOKED
