@@ -17,14 +17,6 @@
     if (!onScreen) element.scrollIntoView({ block: "center" });
   }
 
-  /* Focus and stay put. Chromium scrolls a date or time input into view even when asked
-     not to (focus goes on to a part inside it), so the position is put back at once. */
-  function focusWithoutScrolling(element) {
-    var x = window.scrollX, y = window.scrollY;
-    element.focus({ preventScroll: true });
-    window.scrollTo({ left: x, top: y, behavior: "instant" });
-  }
-
   /* Whether an element lies within the page's first screen (where the page opens). */
   function onFirstScreen(element) {
     var rect = element.getBoundingClientRect();
@@ -32,10 +24,11 @@
     return top >= 0 && rect.bottom + window.scrollY <= window.innerHeight;
   }
 
-  /* A failed form: focus its first field with an error. When that field is below the first
-     screen, the page stays at the top, where the summary lists every error as a link to its
-     field, and the field is focused without scrolling (the next Tab or typing goes there).
-     With only errors not tied to a field, focus the form's error message instead. */
+  /* A failed form: focus its first field with an error when it is on the first screen.
+     When it is further down, the page stays at the top and the summary takes the focus:
+     screen readers announce it, and its links lead to each field (focusing a field out of
+     sight would send the first keystrokes somewhere the person cannot see). With only
+     errors not tied to a field, focus the form's error message instead. */
   function focusFirstError() {
     var invalid = Array.prototype.filter.call(
       document.querySelectorAll("main [aria-invalid=true], main .is-invalid"),
@@ -46,7 +39,8 @@
       if (onFirstScreen(invalid[0]) || !summary || !isShown(summary)) {
         focusField(invalid[0]);
       } else {
-        focusWithoutScrolling(invalid[0]);
+        if (!summary.hasAttribute("tabindex")) summary.setAttribute("tabindex", "-1");
+        summary.focus({ preventScroll: true });
         var box = summary.getBoundingClientRect();
         if (box.top < 0 || box.top >= window.innerHeight) summary.scrollIntoView({ block: "start" });
       }

@@ -42,14 +42,17 @@ def assert_first_error_focused_on_screen(page, field_id: str) -> None:
 
 
 def assert_failed_form_opens_on_its_errors(page, field_id: str) -> bool:
-    """A failed form as it opens: the summary of errors is on the screen shown, the first
-    field with an error is focused, and, when that field lies within the page's first
-    screen, it is on screen too. Returns whether it does (else the page stays at the top,
-    on the summary, whose links lead to the fields)."""
+    """A failed form as it opens: the summary of errors is on the screen shown. When the
+    first field with an error lies within the page's first screen, it is focused and on
+    screen; otherwise the page stays at the top and the summary, whose links lead to the
+    fields, has the focus. Returns whether the field is on the first screen."""
     page.wait_for_function(
-        "id => document.activeElement && document.activeElement.id === id", arg=field_id
+        """id => document.activeElement && (document.activeElement.id === id
+            || document.activeElement.matches(".form-error-summary"))""",
+        arg=field_id,
     )
     page.wait_for_timeout(500)  # a smooth scroll, had one started, would be under way
+    focused_field = page.evaluate("id => document.activeElement.id === id", field_id)
     state = page.evaluate(
         """id => {
             const summary = document.querySelector(".form-error-summary").getBoundingClientRect();
@@ -65,6 +68,7 @@ def assert_failed_form_opens_on_its_errors(page, field_id: str) -> bool:
     )
     assert 0 <= state["summaryTop"] < state["height"], f"the summary is off screen: {state}"
     on_first_screen = state["fieldPageBottom"] <= state["height"]
+    assert focused_field == on_first_screen, "the field on the first screen, else the summary"
     if on_first_screen:
         assert state["fieldTop"] >= 0 and state["fieldBottom"] <= state["height"], state
     else:
@@ -89,8 +93,8 @@ def test_a_failed_activity_form_shows_its_errors_and_focuses_the_first_on_a_phon
     screenshot(page, "activity-form-errors-phone")
     assert_accessible(page, "the activity form with errors")
 
-    # An error far down the form: the page stays on the summary at the top, the field is
-    # focused all the same, and the summary's link leads to it.
+    # An error far down the form: the page stays on the summary at the top, the summary
+    # has the focus, and its link leads to the field.
     start = timezone.localtime() + datetime.timedelta(days=5)
     page.fill("#id_title", "手机上填写的活动")
     page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
