@@ -71,3 +71,33 @@ def test_sqlite_without_a_database_url_is_fine_for_a_debug_trial():
     result = manage("check", "--deploy", env_overrides=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "volunteer_portal.E002" not in result.stdout + result.stderr
+
+
+def settings_of(env_overrides, *names) -> list[str]:
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        f"print(*[getattr(settings, n) for n in {list(names)!r}])"
+    )
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in leaking}
+    env.update(env_overrides)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_the_language_cookie_is_secure_samesite_and_httponly_in_production():
+    names = ("LANGUAGE_COOKIE_SECURE", "LANGUAGE_COOKIE_SAMESITE", "LANGUAGE_COOKIE_HTTPONLY")
+    assert settings_of(PRODUCTION, *names) == ["True", "Lax", "True"]
+    # The local trial over plain HTTP (make run) turns secure cookies off, this one too.
+    trial = {**PRODUCTION, "SESSION_COOKIE_SECURE": "false"}
+    assert settings_of(trial, *names) == ["False", "Lax", "True"]
+
+
+def test_the_switcher_sets_the_cookie_with_those_flags(client, db, settings):
+    settings.LANGUAGE_COOKIE_SECURE = True
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, secure=True)
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"

@@ -1,9 +1,14 @@
-"""Language selection: Simplified Chinese unless the user chose otherwise."""
+"""Request handling shared by every page: addresses with control characters are refused,
+and the language is chosen (Simplified Chinese unless the user chose otherwise)."""
+
+import re
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.views.defaults import bad_request
 
 
 def _supported(code) -> str | None:
@@ -53,3 +58,21 @@ class PortalLocaleMiddleware(LocaleMiddleware):
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
+
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class RejectControlCharactersMiddleware:
+    """A NUL byte or another control character in the path or the query string is a bad
+    request (400, the portal's own page), before any view or database sees it: PostgreSQL
+    refuses NUL in strings (a 500), and no address of the portal has one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = "".join(f"{key}{value}" for key, values in request.GET.lists() for value in values)
+        if CONTROL_CHARACTERS.search(request.path) or CONTROL_CHARACTERS.search(query):
+            return bad_request(request, BadRequest("control character in the address"))
+        return self.get_response(request)

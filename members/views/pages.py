@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView
 
@@ -25,6 +27,7 @@ from volunteer_portal.permissions import PolicyMixin, own_record, policy_require
 ROWS_PER_PAGE = 50
 
 
+@method_decorator(never_cache, name="dispatch")  # personal data: no cache keeps it
 class MeView(PolicyMixin, View):
     """The volunteer's own page: profile, groups and applications, data and privacy.
 
@@ -92,6 +95,7 @@ class ProfileFormMixin:
         )
 
 
+@method_decorator(never_cache, name="dispatch")
 class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
     """The volunteer's own profile; an account without a member record completes one."""
 
@@ -151,6 +155,7 @@ def me_request_deletion(request, member):
     return redirect("me")
 
 
+@never_cache  # the full identity number among the rest
 @policy_required()
 def me_data(request):
     """Download everything the portal holds about me, as JSON (PIPL)."""
@@ -169,6 +174,7 @@ def me_data(request):
     return response
 
 
+@method_decorator(never_cache, name="dispatch")
 class MemberDetailView(PolicyMixin, DetailView):
     policy = member_policy
     action = "view"

@@ -118,3 +118,20 @@ def test_a_moderately_huge_image_between_the_pillow_limits_is_refused_too():
     upload = SimpleUploadedFile("big.png", png_bomb(8000, 6000), "image/png")  # 48 MP
     with pytest.raises(ValidationError, match="像素过多"):
         process_photo(upload)
+
+
+def test_personal_pages_are_never_cached(client, volunteer, coordinator, ecommerce):
+    """My page, its edit form, the data download (the full identity number) and a member's
+    record: no browser or proxy cache keeps them."""
+    from django.urls import reverse
+
+    from tests.factories import MembershipFactory
+
+    client.force_login(volunteer)
+    for url in (reverse("me"), reverse("members:me-edit"), reverse("members:me-data")):
+        response = client.get(url)
+        assert response.status_code == 200 and "no-store" in response["Cache-Control"], url
+    MembershipFactory(member=volunteer.member, group=ecommerce)
+    client.force_login(coordinator)
+    page = client.get(reverse("members:member-detail", args=[volunteer.member.pk]))
+    assert page.status_code == 200 and "no-store" in page["Cache-Control"]
