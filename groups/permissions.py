@@ -9,6 +9,7 @@
 ``can_handle``         the role for ending: the member themself, or the group's managers
 ``can_end``            ``can_handle`` and the membership is live (the "leave" buttons)
 ``can_decide``         the group's managers, and the application is waiting
+``can_see_decision``   a rejection's reason: the member themself and that group's managers
 =====================  =========================================================
 """
 
@@ -75,6 +76,11 @@ class MembershipPolicy(Policy):
 
     def can_end(self, user, membership: Membership) -> bool:
         return membership.is_live and self.can_handle(user, membership)
+
+    def can_see_decision(self, user, membership: Membership) -> bool:
+        """Why an application was rejected: for the person and the group that decided, not
+        for other groups' coordinators looking at the same record."""
+        return is_self(user, membership.member) or self.may_manage(user, membership)
 
     def can_decide(self, user, membership: Membership) -> bool:
         return membership.status == Membership.Status.APPLIED and self.may_manage(user, membership)

@@ -2,9 +2,12 @@
 
 =============================  =====================================================
 ``member_policy``
-``can_view`` / ``can_change``  the member themself, and those who manage them
+``can_view``                   the member themself, those who manage them, and the
+                               coordinators of a group they applied to (to decide)
+``can_change``                 the member themself, and those who manage them
 ``can_deactivate``             those who manage them: coordinators of a group the member
-                               has a live membership in (applied or active), and admins
+                               is an *active* member of, and admins (an applicant's record
+                               is read-only to coordinators)
 ``can_manage_invitations``     the role for invitations: the same people
 ``can_invite``                 ``can_manage_invitations`` + ``Member.invitable`` (active,
                                no account yet, a mobile phone)
@@ -20,10 +23,12 @@ from members.models import Invitation, Member
 from volunteer_portal.permissions import (
     Policy,
     can_manage_member,
+    can_see_member,
     is_admin,
     is_self,
     managed_group_ids,
     members_managed_by,
+    members_seen_by,
 )
 
 
@@ -31,12 +36,13 @@ class MemberPolicy(Policy):
     model = Member
 
     def scope_view(self, user):
-        """Admins see everyone; coordinators their groups' members; a volunteer, themself."""
+        """Admins see everyone; coordinators their groups' members and applicants; a
+        volunteer, themself."""
         if is_admin(user, "members.view_member"):
             return Member.objects.all()
-        managed = members_managed_by(user)
+        seen = members_seen_by(user)
         if user.is_authenticated:
-            return managed | Member.objects.filter(user=user)
+            return seen | Member.objects.filter(user=user)
         return Member.objects.none()
 
     def scope_manage(self, user):
@@ -49,10 +55,10 @@ class MemberPolicy(Policy):
         return members_managed_by(user)
 
     def can_view(self, user, member: Member) -> bool:
-        return is_self(user, member) or can_manage_member(user, member)
+        return is_self(user, member) or can_see_member(user, member)
 
     def can_change(self, user, member: Member) -> bool:
-        return self.can_view(user, member)
+        return is_self(user, member) or can_manage_member(user, member)
 
     def can_deactivate(self, user, member: Member) -> bool:
         return can_manage_member(user, member)
@@ -64,8 +70,7 @@ class MemberPolicy(Policy):
         return members_managed_by(user)
 
     def can_manage_invitations(self, user, member: Member) -> bool:
-        """The role: coordinators of a group the member belongs to (live membership), and
-        admins."""
+        """The role: coordinators of a group the member is an active member of, and admins."""
         return can_manage_member(user, member)
 
     def can_invite(self, user, member: Member) -> bool:

@@ -80,8 +80,19 @@ def is_coordinator(user) -> bool:
 
 
 def members_managed_by(user):
-    """Members a user manages: all for admins; for coordinators, the members with a live
-    membership (applied or active) in a group they lead. A queryset of ``Member``."""
+    """Members a user manages: all for admins; for coordinators, the members with an
+    *active* membership in a group they lead. A queryset of ``Member``. Someone who has
+    only applied is not managed yet: see ``members_seen_by``."""
+    return _members_of_led_groups(user, active_only=True)
+
+
+def members_seen_by(user):
+    """Members whose record a user may read as their coordinator: those managed, and those
+    who applied to a group they lead (to decide the application)."""
+    return _members_of_led_groups(user, active_only=False)
+
+
+def _members_of_led_groups(user, *, active_only: bool):
     # Here, above the apps, because it joins members to groups' memberships; members/
     # itself never names groups (members <- groups <- activities).
     from groups.models import Membership
@@ -92,11 +103,11 @@ def members_managed_by(user):
     group_ids = managed_group_ids(user)
     if not group_ids:
         return Member.objects.none()
-    live = Member.objects.filter(
-        memberships__group_id__in=group_ids,
-        memberships__status__in=Membership.LIVE_STATUSES,
+    statuses = (Membership.Status.ACTIVE,) if active_only else Membership.LIVE_STATUSES
+    members = Member.objects.filter(
+        memberships__group_id__in=group_ids, memberships__status__in=statuses
     )
-    return Member.objects.filter(pk__in=live.values("pk"))
+    return Member.objects.filter(pk__in=members.values("pk"))
 
 
 def can_manage_member(user, member) -> bool:
@@ -105,6 +116,14 @@ def can_manage_member(user, member) -> bool:
     if not managed_group_ids(user):
         return False
     return members_managed_by(user).filter(pk=member.pk).exists()
+
+
+def can_see_member(user, member) -> bool:
+    if is_admin(user, "members.change_member"):
+        return True
+    if not managed_group_ids(user):
+        return False
+    return members_seen_by(user).filter(pk=member.pk).exists()
 
 
 def is_self(user, member) -> bool:

@@ -201,6 +201,7 @@ class MemberDetailView(PolicyMixin, DetailView):
             can_change=member_policy.can_change(user, member),
             can_deactivate=member_policy.can_deactivate(user, member),
             sees_full_national_id=member_policy.sees_full_national_id(user, member),
+            sees_full_phone=member_policy.sees_full_phone(user, member),
             **self.account_context(user, member),
             audit_trail=(
                 selectors.member_audit_trail(
