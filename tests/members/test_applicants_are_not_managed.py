@@ -31,9 +31,7 @@ def test_a_coordinator_sees_an_applicant_but_does_not_manage_them(coordinator, a
     assert applicant not in member_policy.instances_for(coordinator, "manage")
 
 
-def test_the_applicants_record_cannot_be_changed_by_the_coordinator(
-    client, coordinator, applicant
-):
+def test_the_applicants_record_cannot_be_changed_by_the_coordinator(client, coordinator, applicant):
     client.force_login(coordinator)
     assert client.get(reverse("members:member-detail", args=[applicant.pk])).status_code == 200
     assert client.get(reverse("members:member-edit", args=[applicant.pk])).status_code == 403
