@@ -40,7 +40,9 @@ def member_email(member: Member, template: str, context: dict) -> None:
         return
     context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
     with translation.override(recipient_language(member)):
-        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        # One line of plain text: a newline (say, in an activity's title) would make the
+        # message invalid, and subjects are not HTML ("&", not "&amp;").
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
         body = render_to_string(f"emails/{template}.txt", context)
     recipient = member.email
     # Robust: the data is saved by now, so a mail server that is down is logged (and

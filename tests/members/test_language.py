@@ -243,3 +243,32 @@ def test_accepting_an_invitation_on_english_pages_keeps_english(client, coordina
     client.post(url, {"password1": "a-long-pass-phrase-42", "password2": "a-long-pass-phrase-42"})
     member.refresh_from_db()
     assert member.user.language == "en"
+
+
+def test_an_email_subject_is_one_line_of_plain_text(volunteer, django_capture_on_commit_callbacks):
+    """A title with an ampersand and a line break (pasted from elsewhere) gives a valid
+    subject that reads as written."""
+    from django.core import mail
+
+    from activities.models import SignUp
+    from members.services import member_email
+    from tests.factories import ActivityFactory
+
+    member = volunteer.member
+    member.email = "vol@example.com"
+    member.save()
+    activity = ActivityFactory(title="税务 & 法律\r\n咨询日")
+    signup = SignUp(activity=activity, member=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_email(member, "place_confirmed", {"signup": signup, "activity": activity})
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert "税务 & 法律 咨询日" in message.subject and "&amp;" not in message.subject
+
+
+def test_every_email_template_is_plain_text():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "templates" / "emails"
+    for template in folder.glob("*.txt"):
+        assert "{% autoescape off %}" in template.read_text(), template.name
