@@ -203,8 +203,8 @@ class ParticipantAddForm(forms.Form):
         self.actor = actor
 
     def clean_phone(self):
-        from members.forms import normalise_phone
         from members.permissions import member_policy
+        from members.validators import normalise_phone
 
         phone = normalise_phone(self.cleaned_data["phone"])
         member = member_policy.instances_for(self.actor, "manage").filter(phone=phone).first()

@@ -15,6 +15,7 @@ from members.models import (
     Skill,
 )
 from members.validators import mask_middle
+from members.validators import normalise_phone as normalise_typed_phone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A cell holding one of these blanks the stored value on purpose; an empty cell, or a
@@ -43,13 +44,10 @@ def unescape_formula(value):
 
 
 def normalise_phone(value) -> str:
-    text = re.sub(r"[\s\-()]", "", str(value or ""))
+    text = str(value or "").strip()
     if text.endswith(".0"):  # a spreadsheet that stored the phone as a number
         text = text[:-2]
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    return text
+    return normalise_typed_phone(text)
 
 
 class TextWidget(widgets.CharWidget):

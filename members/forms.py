@@ -1,5 +1,3 @@
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
@@ -10,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.images import process_photo
 from members.models import DeletionRequest, Member, Skill
-from members.validators import validate_mobile_phone
+from members.validators import normalise_phone, validate_mobile_phone
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -36,15 +34,6 @@ class PortalPasswordResetForm(PasswordResetForm):
         language = getattr(context.get("user"), "language", "") or translation.get_language()
         with translation.override(language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
-
-
-def normalise_phone(value: str) -> str:
-    """Accept what people type: spaces, dashes, a +86 or 0086 prefix."""
-    digits = re.sub(r"[\s\-()]", "", value or "")
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix) :]
-    return digits
 
 
 class NewPasswordForm(forms.Form):

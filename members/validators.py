@@ -9,6 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 # [0-9], not \d: \d also matches full-width digits that Chinese input methods produce.
 MOBILE_PHONE_PATTERN = r"^1[0-9]{10}$"
+
+
+def normalise_phone(value) -> str:
+    """A mobile phone as people type it (spaces, dashes, brackets, a +86 or 0086 prefix)
+    in its stored form: the same for sign-up, forms, imports and logging in."""
+    digits = re.sub(r"[\s\-()]", "", str(value or ""))
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits
+
+
 NATIONAL_ID_PATTERN = r"^[0-9]{17}[0-9X]$"
 
 validate_mobile_phone = RegexValidator(

@@ -83,3 +83,17 @@ def test_password_change_rejects_a_mismatch_with_a_field_error(client, db):
     )
     assert response.status_code == 200
     assert "new_password2" in response.context["form"].errors
+
+
+def test_a_phone_logs_in_however_it_was_typed(client, db):
+    """As on sign-up: spaces, dashes and a +86 prefix are the same phone."""
+    from django.urls import reverse
+
+    from tests.factories import MemberFactory, UserFactory
+
+    user = UserFactory(username="typed")
+    MemberFactory(user=user, phone="13912345678")
+    for typed in ("+86 139 1234 5678", "139-1234-5678", "008613912345678"):
+        client.logout()
+        response = client.post(reverse("login"), {"username": typed, "password": PASSWORD})
+        assert response.status_code == 302, typed
