@@ -53,7 +53,15 @@ class NewPasswordForm(forms.Form):
     )
 
     def password_owner(self, cleaned: dict):
-        raise NotImplementedError
+        """The account the password is for, as far as the form knows it (the validators
+        refuse a password too close to the phone, the email or the name)."""
+        from members.models import User
+
+        return User(
+            username=cleaned.get("phone") or "",
+            email=cleaned.get("email") or "",
+            first_name=cleaned.get("full_name") or "",
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -96,15 +104,6 @@ class SignupForm(NewPasswordForm):
                 code="phone_taken",
             )
         return phone
-
-    def password_owner(self, cleaned: dict):
-        from members.models import User
-
-        return User(
-            username=cleaned.get("phone") or "",
-            email=cleaned.get("email") or "",
-            first_name=cleaned.get("full_name") or "",
-        )
 
 
 class InvitationAcceptForm(NewPasswordForm):
