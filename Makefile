@@ -9,7 +9,10 @@ DEMO_PASSWORD ?= demo-pass-2026
 # pytest-xdist workers; "auto" is one per core.
 WORKERS ?= auto
 
-.PHONY: run test install install-dev lint messages screenshots clean
+# Where `make backup` writes its dated folders (they hold personal data: keep them private).
+BACKUP_DIR ?= backups
+
+.PHONY: run test install install-dev lint messages screenshots clean backup restore
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +54,17 @@ run: install $(TRIAL_KEY)
 ## test: the whole suite (PostgreSQL when DATABASE_URL is set, else SQLite).
 test: install-dev
 	$(VENV)/bin/pytest -n $(WORKERS)
+
+## backup: the database (PostgreSQL: pg_dump --format=custom) and MEDIA_ROOT into a new
+## dated folder under BACKUP_DIR.
+backup: install
+	$(PY) manage.py backup --output-dir "$(BACKUP_DIR)"
+
+## restore: BACKUP=<folder from make backup> into DATABASE_URL, a new, empty database
+## (createdb it first), and its files into MEDIA_ROOT.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=$(BACKUP_DIR)/portal-<date>" >&2; exit 2; }
+	$(PY) manage.py restore "$(BACKUP)"
 
 ## screenshots: refresh the README's pictures in docs/screenshots (needs Chromium and CJK fonts).
 screenshots: install-dev

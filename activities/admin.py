@@ -18,9 +18,10 @@ from activities.models import (
     SignUp,
     Theme,
 )
+from volunteer_portal.forms import AdminInlineInputMixin, AdminInputMixin
 
 
-class NoRevertHistoryAdmin(SimpleHistoryAdmin):
+class NoRevertHistoryAdmin(AdminInputMixin, SimpleHistoryAdmin):
     """Past versions can be read, not restored: restoring one would write a status, a number
     of places or an approval past the services (waiting list, rules, emails)."""
 
@@ -34,20 +35,20 @@ class NoRevertHistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "name_en")
     search_fields = ("name", "name_en")
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "group")
     list_filter = ("group",)
     search_fields = ("name",)
     list_select_related = ("group",)
 
 
-class PhotoInline(admin.TabularInline):
+class PhotoInline(AdminInlineInputMixin, admin.TabularInline):
     model = ActivityPhoto
     extra = 0
     fields = ("image", "caption", "uploaded_by")
@@ -164,7 +165,7 @@ class ServiceHoursAdmin(NoRevertHistoryAdmin):
 
 
 @admin.register(HoursCorrectionRequest)
-class HoursCorrectionRequestAdmin(SimpleHistoryAdmin):
+class HoursCorrectionRequestAdmin(AdminInputMixin, SimpleHistoryAdmin):
     list_display = ("signup", "requested_hours", "status", "created_at", "decided_by")
     list_filter = ("status",)
     list_select_related = ("signup__member", "signup__activity", "decided_by")
@@ -178,7 +179,7 @@ class HoursCorrectionRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("code", "member_name", "total_hours", "issued_at", "superseded_at")
     search_fields = ("code", "member_name")
     # Issued and superseded only by certificate_issue (one current certificate per member).
@@ -192,7 +193,7 @@ class CertificateAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("member",)
     search_fields = ("member__full_name",)
     readonly_fields = ("member", "token")

@@ -8,3 +8,6 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from activities import permissions  # noqa: F401 - registers the policies for {% allowed %}
+        from activities.personal_data import contribute_to_personal_data
+
+        contribute_to_personal_data()

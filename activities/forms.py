@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from activities.models import Activity, Brand, HoursCorrectionRequest, SignUp
 from members.images import process_photo
 from members.models import Skill
+from volunteer_portal.forms import ModelMultipleIdChoiceField, PlainTextMixin
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -29,7 +30,7 @@ class DateTimeField(forms.DateTimeField):
         return result
 
 
-class ActivityForm(forms.ModelForm):
+class ActivityForm(PlainTextMixin, forms.ModelForm):
     cover_upload = forms.FileField(
         label=_("Cover image"),
         required=False,
@@ -53,9 +54,12 @@ class ActivityForm(forms.ModelForm):
             "skills_wanted": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
-        field_classes = dict.fromkeys(
-            ["starts_at", "ends_at", "signup_opens_at", "signup_closes_at"], DateTimeField
-        )
+        field_classes = {
+            **dict.fromkeys(
+                ["starts_at", "ends_at", "signup_opens_at", "signup_closes_at"], DateTimeField
+            ),
+            **dict.fromkeys(["themes", "skills_wanted"], ModelMultipleIdChoiceField),
+        }
 
     def __init__(self, *args, group, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,7 +131,7 @@ class ActivityForm(forms.ModelForm):
         return cleaned
 
 
-class CompleteForm(forms.ModelForm):
+class CompleteForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Activity
         fields = ["beneficiaries", "report"]
@@ -139,7 +143,7 @@ class CompleteForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", _("Mark as completed")))
 
 
-class CancelActivityForm(forms.Form):
+class CancelActivityForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason (sent to everyone signed up)"), required=False, max_length=300
     )
@@ -157,7 +161,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class PhotoUploadForm(forms.Form):
+class PhotoUploadForm(PlainTextMixin, forms.Form):
     photos = MultipleFileField(
         label=_("Photos"),
         widget=MultipleFileInput(attrs={"multiple": True, "accept": "image/*"}),
@@ -256,6 +260,10 @@ class AttendanceForm(forms.Form):
 class BaseAttendanceFormSet(forms.BaseFormSet):
     def __init__(self, *args, signups, **kwargs):
         self.signups = signups
+        # A row per participant (and a few for those gone since the page was loaded, who
+        # get their row's error): a forged TOTAL_FORMS of a million builds no more forms
+        # than that (Django's own cap is 2,000, each one rendered again with its errors).
+        self.absolute_max = len(signups) + 10
         super().__init__(*args, **kwargs)
 
     def _construct_form(self, i, **kwargs):
@@ -281,12 +289,12 @@ def attendance_initial(signups) -> list[dict]:
     ]
 
 
-class HoursForm(forms.Form):
+class HoursForm(PlainTextMixin, forms.Form):
     hours = forms.DecimalField(label=_("Hours"), min_value=0, max_value=240, decimal_places=2)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class CorrectionRequestForm(forms.ModelForm):
+class CorrectionRequestForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = HoursCorrectionRequest
         fields = ["requested_hours", "reason"]
@@ -298,6 +306,6 @@ class CorrectionRequestForm(forms.ModelForm):
         self.fields["reason"].label = _("Why")
 
 
-class CorrectionDecisionForm(forms.Form):
+class CorrectionDecisionForm(PlainTextMixin, forms.Form):
     decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("reject", _("Reject"))])
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
 from activities.permissions import activity_policy, signup_state
@@ -22,6 +23,10 @@ from members.models import Member
 from members.selectors import by_name
 
 CHECKIN_SALT = "activities.checkin"
+CHECKIN_CODE_SECONDS = 60  # the code on the coordinator's screen changes this often
+CHECKIN_EXPIRED_MESSAGE = gettext_noop(
+    "This code has expired; scan the code on the coordinator's screen again."
+)
 
 
 def activities_for_listing(user):
@@ -170,26 +175,41 @@ def approved_hours(member):
     )
 
 
-def checkin_token(activity: Activity) -> str:
-    """Signed: the activity and its start, so a rescheduled activity needs a new code."""
-    return signing.dumps({"a": activity.pk, "s": activity.starts_at.isoformat()}, salt=CHECKIN_SALT)
+def checkin_period(moment: datetime.datetime | None = None) -> int:
+    """The number of the check-in code period ``moment`` falls in (now by default)."""
+    return int((moment or timezone.now()).timestamp()) // CHECKIN_CODE_SECONDS
+
+
+def checkin_token(activity: Activity, *, now: datetime.datetime | None = None) -> str:
+    """Signed with SECRET_KEY: the activity, its start (a rescheduled activity needs a new
+    code) and the period, so the code on the coordinator's screen changes every minute and
+    a photo of it sent home soon stops working."""
+    return signing.dumps(
+        {"a": activity.pk, "s": activity.starts_at.isoformat(), "p": checkin_period(now)},
+        salt=CHECKIN_SALT,
+    )
 
 
 def checkin_window(activity: Activity) -> tuple[datetime.datetime, datetime.datetime]:
     return activity.checkin_opens, activity.ends_at
 
 
-def activity_for_token(token: str) -> Activity:
+def activity_for_token(token: str, *, now: datetime.datetime | None = None) -> Activity:
+    """The activity of a scanned code. A code counts in its own period and the next, so
+    one scanned just as the screen changed still works."""
     try:
         payload = signing.loads(token, salt=CHECKIN_SALT)
         activity = Activity.objects.select_related("group").get(pk=payload["a"])
-    except (signing.BadSignature, KeyError, TypeError, Activity.DoesNotExist):
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Activity.DoesNotExist):
         raise ValidationError(
             _("This check-in code is not valid. Scan the code shown at the activity."),
             code="forged",
         ) from None
     if payload.get("s") != activity.starts_at.isoformat():
         raise ValidationError(_("This check-in code is out of date."), code="stale")
+    current = checkin_period(now)
+    if payload.get("p") not in (current, current - 1):
+        raise ValidationError(_(CHECKIN_EXPIRED_MESSAGE), code="expired")
     return activity
 
 

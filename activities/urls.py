@@ -50,6 +50,7 @@ urlpatterns = [
     ),
     path("activities/<int:pk>/attendance/", views.AttendanceView.as_view(), name="attendance"),
     path("activities/<int:pk>/qr/", views.QRCodeView.as_view(), name="qr"),
+    path("activities/<int:pk>/qr/refresh/", views.qr_refresh, name="qr-refresh"),
     path("activities/<int:pk>/hours/", views.HoursView.as_view(), name="hours"),
     path("activities/<int:pk>/hours/fill/", views.hours_fill, name="hours-fill"),
     path("activities/<int:pk>/hours/approve/", views.hours_approve, name="hours-approve"),

@@ -11,10 +11,11 @@ from groups.models import LeaderAssignment, Membership, Organisation, ServiceGro
 from members.admin import MemberAdmin
 from members.models import Member
 from members.selectors import by_name
+from volunteer_portal.forms import AdminInlineInputMixin, AdminInputMixin
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name_zh", "name_en")
 
     def has_add_permission(self, request):
@@ -70,7 +71,7 @@ class LeaderAssignmentFormSet(BaseInlineFormSet):
                     )
 
 
-class LeaderAssignmentInline(admin.TabularInline):
+class LeaderAssignmentInline(AdminInlineInputMixin, admin.TabularInline):
     model = LeaderAssignment
     formset = LeaderAssignmentFormSet
     extra = 0
@@ -80,7 +81,7 @@ class LeaderAssignmentInline(admin.TabularInline):
 
 
 @admin.register(ServiceGroup)
-class ServiceGroupAdmin(SimpleHistoryAdmin):
+class ServiceGroupAdmin(AdminInputMixin, SimpleHistoryAdmin):
     list_display = ("name_zh", "name_en", "slug", "is_active", "display_order", "founded_on")
     list_editable = ("display_order",)
     list_filter = ("is_active",)
@@ -97,7 +98,7 @@ class ServiceGroupAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LeaderAssignment)
-class LeaderAssignmentAdmin(SimpleHistoryAdmin):
+class LeaderAssignmentAdmin(AdminInputMixin, SimpleHistoryAdmin):
     list_display = ("member", "role", "group", "start_date", "end_date")
     list_filter = ("group", "role", ("end_date", admin.EmptyFieldListFilter))
     search_fields = ("member__full_name", "member__phone", "group__name_zh", "group__name_en")
@@ -108,7 +109,7 @@ class LeaderAssignmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(AdminInputMixin, SimpleHistoryAdmin):
     list_display = ("member", "group", "status", "created_at", "decided_at")
     list_filter = ("status", "group")
     search_fields = ("member__full_name", "member__phone")
@@ -141,7 +142,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
         self.message_user(request, _("%(n)s applications approved.") % {"n": count})
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AdminInlineInputMixin, admin.TabularInline):
     model = Membership
     fk_name = "member"
     extra = 0
@@ -155,7 +156,7 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
-class MemberLeaderTermInline(admin.TabularInline):
+class MemberLeaderTermInline(AdminInlineInputMixin, admin.TabularInline):
     model = LeaderAssignment
     extra = 0
     fields = ("group", "role", "start_date", "end_date")

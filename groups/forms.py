@@ -1,13 +1,16 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Membership, ServiceGroup
 from members.images import process_photo
+from members.spreadsheets import ImportFileError, check_upload_size
+from volunteer_portal.forms import PlainTextMixin
 
 
-class ServiceGroupProfileForm(forms.ModelForm):
+class ServiceGroupProfileForm(PlainTextMixin, forms.ModelForm):
     """What a coordinator may change about their group: mission texts and emblem."""
 
     emblem_upload = forms.FileField(
@@ -51,7 +54,7 @@ class ServiceGroupProfileForm(forms.ModelForm):
         return upload
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["motivation"]
@@ -65,7 +68,7 @@ class ApplicationForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", _("Send my application")))
 
 
-class RejectionForm(forms.Form):
+class RejectionForm(PlainTextMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         max_length=500,
@@ -83,5 +86,19 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limits = _("At most %(rows)s rows and %(size)s MB.") % {
+            "rows": settings.IMPORT_MAX_ROWS,
+            "size": f"{settings.IMPORT_MAX_UPLOAD_BYTES / 2**20:g}",
+        }
+        self.fields["file"].help_text = f"{self.fields['file'].help_text} {limits}"
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Check the file")))
+
+    def clean_file(self):
+        """The size, before anything reads the upload (the rest: ``members.spreadsheets``)."""
+        upload = self.cleaned_data["file"]
+        try:
+            check_upload_size(upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error), code="too_large") from None
+        return upload

@@ -12,6 +12,7 @@ from members.images import ProcessedImage
 from members.models import Member
 from members.services import member_create, member_email
 from volunteer_portal.audit import audited_save, bulk_update_audited, history_user
+from volunteer_portal.mail import email_batch
 from volunteer_portal.permissions import require_self
 
 # Sentinel for "leave the emblem as it is".
@@ -135,8 +136,9 @@ def memberships_approve(*, actor, membership_ids) -> int:
         actor=actor,
         event=MembershipEvent.APPROVED,
     )
-    for membership in memberships:
-        member_email(membership.member, "membership_approved", {"membership": membership})
+    with email_batch():
+        for membership in memberships:
+            member_email(membership.member, "membership_approved", {"membership": membership})
     return len(memberships)
 
 

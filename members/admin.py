@@ -1,4 +1,7 @@
+import contextlib
+
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -10,23 +13,34 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from members import services
 from members.models import DeletionRequest, Invitation, Member, Skill, User
+from members.permissions import member_policy
 from members.resources import MemberResource
 from members.selectors import by_name
-from volunteer_portal.permissions import is_admin
+from members.spool import SpoolFolderStorage
+from members.spreadsheets import (
+    ImportFileError,
+    LimitedCSV,
+    LimitedImportForm,
+    LimitedXLSX,
+    ReadLimits,
+)
+from members.validators import mask_middle
+from volunteer_portal.forms import AdminInputMixin
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AdminInputMixin, DjangoUserAdmin):
     list_display = ("username", "first_name", "email", "is_staff", "is_active", "last_login")
     list_filter = (*DjangoUserAdmin.list_filter, "language")
     fieldsets = (*DjangoUserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("name", "name_en", "member_count")
     search_fields = ("name", "name_en")
     ordering = ("name",)
@@ -39,8 +53,26 @@ class SkillAdmin(admin.ModelAdmin):
         return skill.n_members
 
 
+class MaskedIdentityHistory(HistoricalRecordContextHelper):
+    """The history list's "old -> new" with identity numbers masked."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "national_id":
+            return mask_middle(value or "", 3, 4)
+        return super().prepare_delta_change_value(change, value)
+
+
 @admin.register(Member)
-class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class MemberAdmin(AdminInputMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+    """Members in Django admin.
+
+    Identity numbers follow the portal's rule (``member_policy.sees_full_national_id``):
+    in full to superusers, to staff who may change members, and to a member on their own
+    record; masked (110***********002X) to staff allowed only to view members: on the
+    change page, in the history list and a past version, and in exports. Only those who
+    may change members may restore a past version.
+    """
+
     resource_classes = [MemberResource]
     change_list_template = "admin/members/member/change_list.html"
     list_display = ("full_name", "phone", "personnel_category", "employer", "district", "status")
@@ -67,6 +99,46 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )  # fmt: skip
 
+    # --- Identity numbers: masked unless the viewer may see them -------------------------
+
+    def _masks_national_id(self, request, obj) -> bool:
+        return obj is not None and not member_policy.sees_full_national_id(request.user, obj)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not self._masks_national_id(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [
+                "masked_national_id" if field == "national_id" else field
+                for field in options["fields"]
+            ]})
+            for name, options in fieldsets
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Everything, as Django's change page does for view-only staff; simple_history's
+            # past-version page would otherwise show inputs.
+            return flatten_fieldsets(self.get_fieldsets(request, obj))
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("identity number"))
+    def masked_national_id(self, member):
+        return member.masked_national_id or None  # admin's "-" for empty
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        member = historical_record.instance
+        if self._masks_national_id(request, member):
+            return MaskedIdentityHistory(self.model, historical_record)
+        return super().get_historical_record_context_helper(request, historical_record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history saves a posted past version for anyone who may view history.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def save_model(self, request, obj, form, change):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
@@ -82,9 +154,46 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {
-            "reveal_national_id": is_admin(request.user, "members.change_member"),
+            "reveal_national_id": member_policy.sees_all_national_ids(request.user),
             "actor": request.user,
         }
+
+    # --- Import: the roster page's limits (members.spreadsheets, members.spool) ----------
+
+    import_formats = [LimitedCSV, LimitedXLSX]
+    import_form_class = LimitedImportForm
+    tmp_storage_class = SpoolFolderStorage
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        budget = ReadLimits.for_web().budget
+        return {**super().get_import_resource_kwargs(request, **kwargs), "budget": budget}
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        spooled = getattr(form.cleaned_data.get("import_file"), "tmp_storage_name", None)
+        if spooled:  # a refused file has nothing to wait for
+            with contextlib.suppress(FileNotFoundError):
+                SpoolFolderStorage(name=spooled).remove()
+        if isinstance(e, ImportFileError):  # our own message, for the user
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
+
+    def import_action(self, request, **kwargs):
+        try:
+            return super().import_action(request, **kwargs)
+        except ImportFileError as error:  # out of time while checking the rows
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:members_member_import")
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except FileNotFoundError:  # the spooled file expired
+            message = _("This import has expired; please upload the file again.")
+        except ImportFileError as error:
+            message = str(error)
+        self.message_user(request, message, messages.ERROR)
+        return redirect("admin:members_member_import")
 
     @admin.action(description=_("Deactivate the selected members"), permissions=["change"])
     def deactivate(self, request, queryset):
@@ -151,7 +260,15 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
 
 def likely_duplicates(limit: int = 200) -> list[list[Member]]:
-    """Members sharing an email, or a name and an employer. Three queries in all."""
+    """Members sharing an identity number, an email, or a name and an employer. Four
+    queries in all."""
+    shared_ids = (
+        Member.objects.exclude(national_id="")
+        .values("national_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values_list("national_id", flat=True)[:limit]
+    )
     emails = (
         Member.objects.exclude(email="")
         .annotate(key=Lower("email"))
@@ -168,6 +285,8 @@ def likely_duplicates(limit: int = 200) -> list[list[Member]]:
         .values_list("full_name", "employer")[:limit]
     )
     buckets: dict[tuple, list[Member]] = {}
+    for member in Member.objects.filter(national_id__in=list(shared_ids)):
+        buckets.setdefault(("national_id", member.national_id), []).append(member)
     for member in Member.objects.annotate(key=Lower("email")).filter(key__in=list(emails)):
         buckets.setdefault(("email", member.key), []).append(member)
     pairs = list(pairs)
@@ -183,7 +302,7 @@ def likely_duplicates(limit: int = 200) -> list[list[Member]]:
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):
+class DeletionRequestAdmin(AdminInputMixin, admin.ModelAdmin):
     list_display = ("member", "requested_at", "handled_at", "handled_by")
     list_filter = (("handled_at", admin.EmptyFieldListFilter),)
     search_fields = ("member__full_name", "member__phone")
@@ -212,7 +331,7 @@ class DeletionRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AdminInputMixin, admin.ModelAdmin):
     """Read-only: invitations are made and withdrawn on the member's page, so that the
     rules (who may invite whom, one pending invitation) hold."""
 

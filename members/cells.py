@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
@@ -16,6 +17,7 @@ from members.models import (
 )
 from members.validators import mask_middle
 from members.validators import normalise_phone as normalise_typed_phone
+from volunteer_portal.forms import validate_multi_line
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # A cell holding one of these blanks the stored value on purpose; an empty cell, or a
@@ -37,6 +39,18 @@ def escape_formula(value):
     return value
 
 
+# Control characters a worksheet cannot hold (openpyxl refuses the cell: a 500).
+WORKSHEET_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def export_cell(value):
+    """A stored value as an exported cell: a formula escaped, and a control character no
+    worksheet can hold (older data, or typed into admin) shown as U+FFFD."""
+    if isinstance(value, str):
+        value = WORKSHEET_ILLEGAL.sub("\ufffd", value)
+    return escape_formula(value)
+
+
 def unescape_formula(value):
     if isinstance(value, str) and value.startswith("'") and value[1:2] and value[1] in "=+-@\t\r":
         return value[1:]
@@ -51,25 +65,39 @@ def normalise_phone(value) -> str:
 
 
 class TextWidget(widgets.CharWidget):
+    # The forms' rule (volunteer_portal.forms): no control characters in text. Phones and
+    # identity numbers are whole columns read up front; their own validators refuse them.
+    refuse_control_characters = True
+
     def clean(self, value, row=None, **kwargs):
         value = unescape_formula(value)
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return str(value).strip()
+        text = str(value).strip()
+        try:
+            if self.refuse_control_characters:
+                validate_multi_line(text)
+        except ValidationError as error:
+            raise ValueError(error.messages[0]) from None
+        return text
 
     def render(self, value, obj=None, **kwargs):
         return escape_formula("" if value is None else str(value))
 
 
 class PhoneWidget(TextWidget):
+    refuse_control_characters = False
+
     def clean(self, value, row=None, **kwargs):
         return normalise_phone(super().clean(value, row, **kwargs))
 
 
 class NationalIdWidget(TextWidget):
     """Exported masked unless the exporter may see it; a masked value means "unchanged"."""
+
+    refuse_control_characters = False
 
     def __init__(self, *, reveal: bool, **kwargs):
         super().__init__(**kwargs)

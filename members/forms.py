@@ -3,12 +3,15 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from members.images import process_photo
 from members.models import DeletionRequest, Member, Skill
 from members.validators import normalise_phone, validate_mobile_phone
+from volunteer_portal.forms import ModelMultipleIdChoiceField, PlainTextMixin
+from volunteer_portal.mail import queue_email
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -28,12 +31,28 @@ class PortalAuthenticationForm(AuthenticationForm):
 
 
 class PortalPasswordResetForm(PasswordResetForm):
-    """Django's reset form; the email goes out in the account's language when it has one."""
+    """Django's reset form. The email goes out in the account's language when it has one,
+    through the outbox (volunteer_portal.mail)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         language = getattr(context.get("user"), "language", "") or translation.get_language()
         with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+            subject = loader.render_to_string(subject_template_name, context)
+            body = loader.render_to_string(email_template_name, context)
+            html = (
+                loader.render_to_string(html_email_template_name, context)
+                if html_email_template_name
+                else ""
+            )
+        queue_email(to=to_email, subject=subject, body=body, html_body=html, from_email=from_email)
 
 
 class NewPasswordForm(forms.Form):
@@ -76,7 +95,7 @@ class NewPasswordForm(forms.Form):
         return cleaned
 
 
-class SignupForm(NewPasswordForm):
+class SignupForm(PlainTextMixin, NewPasswordForm):
     full_name = forms.CharField(label=_("Full name"), max_length=100)
     phone = forms.CharField(
         label=_("Mobile phone"),
@@ -130,7 +149,7 @@ class InvitationAcceptForm(NewPasswordForm):
 AVAILABILITY_FIELDS = ("available_weekdays", "available_weekends", "available_evenings")
 
 
-class MemberProfileForm(forms.ModelForm):
+class MemberProfileForm(PlainTextMixin, forms.ModelForm):
     """The member record, for the member themself and for their coordinators.
 
     The identity number is only in the form for those who may see it in full (the
@@ -174,8 +193,20 @@ class MemberProfileForm(forms.ModelForm):
             "bio": forms.Textarea(attrs={"rows": 3}),
             "phone": forms.TextInput(attrs={"inputmode": "tel"}),
         }
+        field_classes = {"skills": ModelMultipleIdChoiceField}
 
-    def __init__(self, *args, show_national_id: bool = True, submit_label=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        show_national_id: bool = True,
+        reveal_taken_id: bool = True,
+        submit_label=None,
+        **kwargs,
+    ):
+        # The person's own form does not say that an identity number belongs to someone
+        # else (that would tell anyone with an account who is in the database): it is
+        # accepted, and the two records wait for an administrator to merge them.
+        self.reveal_taken_id = reveal_taken_id
         super().__init__(*args, **kwargs)
         self.processed_photo = None
         if not show_national_id:
@@ -250,7 +281,7 @@ class MemberProfileForm(forms.ModelForm):
 
     def clean_national_id(self):
         national_id = (self.cleaned_data.get("national_id") or "").strip().upper()
-        if self._taken("national_id", national_id):
+        if self.reveal_taken_id and self._taken("national_id", national_id):
             raise forms.ValidationError(
                 _("Another member already has this identity number."), code="id_taken"
             )
@@ -280,7 +311,7 @@ class MemberProfileForm(forms.ModelForm):
         }
 
 
-class DeletionRequestForm(forms.ModelForm):
+class DeletionRequestForm(PlainTextMixin, forms.ModelForm):
     class Meta:
         model = DeletionRequest
         fields = ["reason"]

@@ -248,6 +248,10 @@ class Member(models.Model):
             models.Index(fields=["status"]),
             models.Index(fields=["email"]),
             models.Index(fields=["employer"]),
+            # Not unique: a person's own form accepts a number another record holds (to
+            # say so would tell anyone who is in the database); the administrators' list
+            # of likely duplicates shows such pairs for merging.
+            models.Index(fields=["national_id"], name="member_national_id_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -255,12 +259,6 @@ class Member(models.Model):
                 condition=~Q(phone=""),
                 name="member_unique_phone",
                 violation_error_message=_("Another member already has this mobile phone."),
-            ),
-            models.UniqueConstraint(
-                fields=["national_id"],
-                condition=~Q(national_id=""),
-                name="member_unique_national_id",
-                violation_error_message=_("Another member already has this identity number."),
             ),
             models.CheckConstraint(
                 condition=Q(phone="") | Q(phone__regex=MOBILE_PHONE_PATTERN),

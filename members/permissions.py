@@ -87,8 +87,14 @@ class MemberPolicy(Policy):
         """The talent search: admins across all groups, coordinators across theirs."""
         return is_admin(user, "members.view_member") or bool(managed_group_ids(user))
 
+    def sees_all_national_ids(self, user) -> bool:
+        """Everyone's identity number in full (exports of many members): admins who may
+        change members. Staff allowed only to view members see them masked, in the portal
+        and in Django admin alike."""
+        return is_admin(user, "members.change_member")
+
     def sees_full_national_id(self, user, member: Member) -> bool:
-        return is_admin(user, "members.change_member") or is_self(user, member)
+        return self.sees_all_national_ids(user) or is_self(user, member)
 
     def sees_full_phone(self, user, member: Member) -> bool:
         return is_self(user, member) or can_manage_member(user, member)

@@ -31,7 +31,7 @@ from members.cells import (
     TextWidget,
     YearWidget,
     YesNoWidget,
-    escape_formula,
+    export_cell,
     is_clear_marker,
     is_empty_cell,
 )
@@ -93,9 +93,10 @@ class MemberResource(resources.ModelResource):
     numbers) is checked for the whole file up front instead of a query per row.
     """
 
-    def __init__(self, *, reveal_national_id: bool = False, actor=None):
+    def __init__(self, *, reveal_national_id: bool = False, actor=None, budget=None):
         self.reveal_national_id = reveal_national_id
         self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.budget = budget  # a spreadsheets.TimeBudget: the web stops a slow import
         super().__init__()
         for attribute, header, _en, factory in COLUMNS:
             widget = (
@@ -218,6 +219,13 @@ class MemberResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
+    def import_row(self, row, instance_loader, **kwargs):
+        """Out of time: stop (outside the row's error handling, so the whole import rolls
+        back and the caller tells the user)."""
+        if self.budget is not None:
+            self.budget.check()
+        return super().import_row(row, instance_loader, **kwargs)
+
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
         self.row_update = None
@@ -317,8 +325,9 @@ class MemberResource(resources.ModelResource):
     # --- Export -------------------------------------------------------------------------
 
     def export_field(self, field, instance, **kwargs):
-        """Every exported cell, also in Django admin's export, is escaped against formulas."""
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        """Every exported cell, also in Django admin's export, is escaped against formulas
+        and holds no control character a worksheet refuses."""
+        return export_cell(super().export_field(field, instance, **kwargs))
 
     def export_row(self, member) -> list:
         return self.export_resource(member)

@@ -54,6 +54,20 @@ AUDIT_SOURCES: list[AuditSource] = [
 ]
 
 
+@dataclass(frozen=True)
+class PersonalDataSection:
+    """A section of the member's own data download (PIPL) that an app further up adds:
+    ``collect(member)`` under ``key``, in a fixed number of queries however many rows.
+    ``replaces`` names the raw related rows (``"activities.signup"``) it shows instead."""
+
+    key: str
+    collect: Callable[[Member], object]
+    replaces: tuple[str, ...] = ()
+
+
+PERSONAL_DATA_SECTIONS: list[PersonalDataSection] = []
+
+
 def member_page_prefetches() -> list[Prefetch]:
     return [part.prefetch() for part in MEMBER_PAGE_PARTS if part.prefetch]
 
@@ -198,7 +212,9 @@ def member_personal_data(member: Member) -> dict:
     """Everything the portal holds about a member, for the member's own download (PIPL).
 
     Related records are found from the model's relations, so records added by later
-    apps (sign-ups, hours) are included without changing this function.
+    apps are included without changing this function; apps further up add readable
+    sections (``PERSONAL_DATA_SECTIONS``: sign-ups with their hours, correction requests).
+    Then the change history of the record. A fixed number of queries, however many rows.
     """
     data = {"member": _row(member), "skills": [s.name for s in member.skills.all()]}
     if member.user_id:
@@ -209,12 +225,61 @@ def member_personal_data(member: Member) -> dict:
             "date_joined": _plain(user.date_joined),
             "last_login": _plain(user.last_login),
         }
+    replaced = {label for section in PERSONAL_DATA_SECTIONS for label in section.replaces}
     for relation in Member._meta.related_objects:
+        model = relation.related_model
         if relation.many_to_many or not relation.field.concrete:
             continue
-        rows = relation.related_model._default_manager.filter(**{relation.field.name: member})
-        data[relation.related_model._meta.label_lower] = [_row(row) for row in rows]
+        if model._meta.label_lower in replaced:
+            continue
+        linked = [f.name for f in model._meta.concrete_fields if f.is_relation]
+        rows = model._default_manager.filter(**{relation.field.name: member}).select_related(
+            *linked
+        )
+        data[model._meta.label_lower] = [_row(row) for row in rows]
+    for section in PERSONAL_DATA_SECTIONS:
+        data[section.key] = section.collect(member)
+    data["change_history"] = member_own_history(member)
     return data
+
+
+def person_name(user) -> str:
+    """A person as the portal names them to others: the name on their member record, else
+    the account's name, else its username. Needs ``user.member`` selected with the user."""
+    if user is None:
+        return gettext("system")
+    member = getattr(user, "member", None)  # None when the account has no member record
+    return (member.full_name if member else "") or user.get_full_name() or user.get_username()
+
+
+def member_own_history(member: Member) -> list[dict]:
+    """The change history of a member's record, for their own download: when, what changed
+    (in full: it is their own record) and who, by name only: "yourself", the name of
+    whoever else changed it (as the history on a member's page shows them to coordinators),
+    or "system" (imports, commands). Newest first."""
+    skill_names = dict(Skill.objects.values_list("pk", "name"))
+    history = list(
+        member.history.select_related("history_user__member").order_by("history_date", "history_id")
+    )
+    entries = _entries(history, Member, str(Member._meta.verbose_name), skill_names)
+    result = []
+    for record, entry in zip(history, entries, strict=True):
+        if record.history_user_id and record.history_user_id == member.user_id:
+            by = gettext("yourself")
+        else:
+            by = person_name(record.history_user)
+        result.append(
+            {
+                "when": _plain(entry.when),
+                "action": entry.action,
+                "by": by,
+                "reason": entry.reason,
+                "changes": [
+                    {"field": label, "old": old, "new": new} for label, old, new in entry.changes
+                ],
+            }
+        )
+    return result[::-1]
 
 
 @dataclass

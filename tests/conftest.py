@@ -36,10 +36,20 @@ def _portal_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits count in the cache: each test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _clean_test_media():
     yield
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.IMPORT_SPOOL_DIR, ignore_errors=True)
 
 
 def shipped_group(slug: str) -> ServiceGroup:

@@ -101,3 +101,121 @@ def test_the_switcher_sets_the_cookie_with_those_flags(client, db, settings):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, secure=True)
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+# Runs in a child process with production settings (an in-memory database, migrated there):
+# what a browser gets from `/`, the login page and a logged-in page over HTTPS, and the
+# cookies the portal sets on the way (csrftoken, sessionid, django_language).
+HEADERS_SCRIPT = """
+import json
+import django
+
+django.setup()
+from django.core.management import call_command
+from django.test import Client
+
+from tests.factories import MemberFactory, UserFactory
+
+call_command("migrate", verbosity=0)
+MemberFactory(user=UserFactory(username="headers"))
+client = Client(HTTP_HOST="volunteers.example.org", HTTP_X_FORWARDED_PROTO="https")
+seen = {"pages": {}, "cookies": {}}
+
+def keep(response):
+    for name, morsel in response.cookies.items():
+        seen["cookies"][name] = {
+            "secure": bool(morsel["secure"]),
+            "httponly": bool(morsel["httponly"]),
+            "samesite": morsel["samesite"],
+        }
+    return response
+
+for label, path in (("home", "/"), ("login", "/accounts/login/")):
+    response = keep(client.get(path, secure=True))
+    seen["pages"][label] = {"status": response.status_code, "headers": dict(response.headers)}
+credentials = {"username": "headers", "password": "correct horse battery staple"}
+keep(client.post("/accounts/login/", credentials, secure=True))
+response = keep(client.get("/members/me/", secure=True))
+seen["pages"]["me"] = {"status": response.status_code, "headers": dict(response.headers)}
+keep(client.post("/i18n/setlang/", {"language": "en", "next": "/"}, secure=True))
+print(json.dumps(seen))
+"""
+
+CSP_DIRECTIVES = {
+    "default-src": {"'self'"},
+    "script-src": {"'self'"},
+    "style-src": {"'self'"},
+    "img-src": {"'self'", "data:"},
+    "font-src": {"'self'"},
+    "connect-src": {"'self'"},
+    "object-src": {"'none'"},
+    "base-uri": {"'self'"},
+    "form-action": {"'self'"},
+    "frame-ancestors": {"'none'"},
+}
+
+
+def _csp(header: str) -> dict[str, set[str]]:
+    directives = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        directives[name] = set(values)
+    return directives
+
+
+def test_security_headers_and_cookies_with_production_settings():
+    """Issue 9 acceptance: every page carries the security headers, every cookie its flags."""
+    import json
+
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in leaking}
+    env.update(PRODUCTION)
+    env["DATABASE_URL"] = "sqlite://:memory:"
+    # Static files as they are in the checkout (production serves collectstatic's manifest).
+    env["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    result = subprocess.run(
+        [sys.executable, "-c", HEADERS_SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert set(seen["pages"]) == {"home", "login", "me"}
+    for label, page in seen["pages"].items():
+        assert page["status"] == 200, label
+        headers = page["headers"]
+        csp = _csp(headers["Content-Security-Policy"])
+        for directive, values in CSP_DIRECTIVES.items():
+            assert csp.get(directive) == values, (label, directive, csp.get(directive))
+        assert not any("'unsafe-inline'" in v or "'unsafe-eval'" in v for v in csp.values())
+        policy = headers["Permissions-Policy"]
+        for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+            assert feature in policy, (label, feature)
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains; preload"
+        )
+
+    cookies = seen["cookies"]
+    assert {"csrftoken", "sessionid", "django_language"} <= set(cookies)
+    for name in ("csrftoken", "sessionid", "django_language"):
+        assert cookies[name]["secure"], name
+        assert cookies[name]["samesite"] == "Lax", name
+    # Only the server reads the session and language cookies; Django's CSRF cookie stays
+    # readable, as its documentation advises (forms carry the token, not scripts).
+    assert cookies["sessionid"]["httponly"] and cookies["django_language"]["httponly"]
+
+
+def test_the_same_policies_hold_with_debug_on():
+    """Trying the portal out (DEBUG) shows what production would block."""
+    names = ("CONTENT_SECURITY_POLICY", "PERMISSIONS_POLICY")
+    debug = {**PRODUCTION, "DEBUG": "true"}
+    assert settings_of(debug, *names) == settings_of(PRODUCTION, *names)
+    assert "'unsafe-inline'" not in " ".join(settings_of(debug, *names))

@@ -8,6 +8,7 @@ nobody can add a page and forget to decide who may see it.
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.conftest import ROLES
 
@@ -83,6 +84,7 @@ EXPECTED = {
     "activities:participant-change": everyone(GET_NOT_ALLOWED),
     "activities:attendance": managers(),
     "activities:qr": managers(),
+    "activities:qr-refresh": managers(),  # the QR page's fresh code, every 20 s
     "activities:hours": managers(),
     "activities:hours-fill": everyone(GET_NOT_ALLOWED),
     "activities:hours-approve": everyone(GET_NOT_ALLOWED),
@@ -319,14 +321,22 @@ def test_admin_is_for_admins_only(
     role, client_for, coordinator, other_coordinator, ecommerce, world
 ):
     """Every admin page: staff get it, everyone else is sent to the admin login."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
     from django.core.files.base import ContentFile
 
     from activities.models import ActivityPhoto, HoursCorrectionRequest, ServiceHours
     from groups.models import LeaderAssignment, Membership, Organisation
     from members.models import DeletionRequest, Member, User
+    from volunteer_portal.models import OutgoingEmail
 
     Group.objects.create(name="editors")
+    AccessAttempt.objects.create(username="x", failures_since_start=1, ip_address="127.0.0.1")
+    AccessLog.objects.create(username="x", ip_address="127.0.0.1")
+    AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1")
+    OutgoingEmail.objects.create(
+        recipient="a@example.com", subject="s", body="b", next_attempt_at=timezone.now()
+    )
     ServiceHours.objects.create(signup=world["signup"], hours=2)
     HoursCorrectionRequest.objects.create(signup=world["signup"], requested_hours=3, reason="x")
     photo = ActivityPhoto(activity=world["activity"])
@@ -375,6 +385,10 @@ def test_admin_is_for_admins_only(
                 "admin:activities_hourscorrectionrequest_add",  # volunteers ask on their page
                 "admin:members_invitation_add",  # invitations: read-only in admin
                 "admin:members_invitation_delete",
+                "admin:axes_accessattempt_add",  # login failures: recorded, never added
+                "admin:axes_accesslog_add",
+                "admin:axes_accessfailurelog_add",
+                "admin:volunteer_portal_outgoingemail_add",  # the outbox: read-only
             ):
                 allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)

@@ -1,14 +1,23 @@
 """Request handling shared by every page: addresses with control characters are refused,
-and the language is chosen (Simplified Chinese unless the user chose otherwise)."""
+the language is chosen (Simplified Chinese unless the user chose otherwise), and a request
+the database cannot serve answers 503 instead of 500."""
 
+import logging
 import re
+import sys
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
 from django.middleware.locale import LocaleMiddleware
+from django.template import loader
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views import defaults
 from django.views.defaults import bad_request
+
+database_logger = logging.getLogger("volunteer_portal.database")
 
 
 def _supported(code) -> str | None:
@@ -76,3 +85,94 @@ class RejectControlCharactersMiddleware:
         if CONTROL_CHARACTERS.search(request.path) or CONTROL_CHARACTERS.search(query):
             return bad_request(request, BadRequest("control character in the address"))
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """The ``Permissions-Policy`` header from ``settings.PERMISSIONS_POLICY``: feature →
+    allowed origins, ``[]`` for none (``camera=()``), ``"self"`` for the portal itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(_origin(o) for o in origins)})"
+            for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+def _origin(origin: str) -> str:
+    """``self`` and ``*`` as they are; an address in quotes, as the header wants it."""
+    return origin if origin in ("self", "*") else f'"{origin}"'
+
+
+# The errors of a database that is down, restarting, unreachable or too busy to answer
+# (a lock or statement timeout is an OperationalError too): the request may succeed if
+# repeated a little later, so 503, not 500.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 30
+
+
+def database_unavailable(request, exception) -> HttpResponse:
+    """The 503 page: the request was not completed, an action may not have been saved, and
+    how to check. Rendered without the request's context (no user, session, messages or
+    organisation name), so it never queries the database it is reporting as down.
+
+    Logged here as one line, and marked as logged, so that Django's request logger does
+    not report it again; the admins get one email per outage (the error-mail throttle,
+    volunteer_portal.errormail), not one per request."""
+    first_line = next(iter(str(exception).strip().splitlines()), "")
+    database_logger.error(
+        "Database unavailable, answered 503: %s %s (%s: %s)",
+        request.method,
+        request.path,
+        type(exception).__name__,
+        first_line,
+    )
+    # The language the request was being served in; if the failure came before it was
+    # chosen (loading a logged-in user's account), the switcher's cookie, else the default.
+    language = (
+        _supported(getattr(request, "LANGUAGE_CODE", None))
+        or _supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+        or settings.LANGUAGE_CODE
+    )
+    retry_url = request.get_full_path() if request.method in ("GET", "HEAD") else None
+    with translation.override(language):
+        content = loader.render_to_string("503.html", {"retry_url": retry_url})
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Content-Language"] = language
+    add_never_cache_headers(response)
+    response._has_been_logged = True  # see django.utils.log.log_response
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view (or its template) that fails because the database is unavailable answers
+    503 (``database_unavailable``). Failures in other middleware, such as loading a
+    logged-in user's session, never reach ``process_exception``: Django turns them into
+    its 500 handler, ``server_error`` below, which does the same."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_UNAVAILABLE):
+            return database_unavailable(request, exception)
+        return None
+
+
+def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """``handler500``: 503 when the error being handled is the database's, else Django's
+    own 500 page (``templates/500.html``)."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, exception)
+    return defaults.server_error(request, template_name)

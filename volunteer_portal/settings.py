@@ -6,6 +6,7 @@ embedded default for trying it out. Production sets ``DATABASE_URL`` (PostgreSQL
 """
 
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,11 +38,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
     "import_export",
     "simple_history",
+    "axes",
+    "django_ratelimit",
     "volunteer_portal",
     "members",
     "groups",
@@ -50,7 +54,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, static files too.
+    "csp.middleware.CSPMiddleware",
+    "volunteer_portal.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A view that fails because the database is down answers 503 (handler500 in urls.py
+    # does the same for a failure in a middleware, such as loading the session).
+    "volunteer_portal.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -62,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login that django-axes refused into the lockout page (members.lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "volunteer_portal.urls"
@@ -100,6 +112,8 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login for an account that is locked out (members.lockout).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "members.backends.PhoneBackend",
 ]
@@ -163,6 +177,45 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
+# Outgoing mail waits in the outbox (volunteer_portal.mail) and is retried with back-off up
+# to this many times; `manage.py send_outbox` runs from cron every minute.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+# A mail server that hangs is given up on after this many seconds (and retried later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
+# At most one error email to the admins per kind of error in this many seconds.
+ADMIN_ERROR_MAIL_WINDOW = env.int("ADMIN_ERROR_MAIL_WINDOW", default=600)
+
+# The cache: process memory by default. Rate limits count in it, so with several app
+# processes or servers they only hold once it is shared (Redis, the scale-out settings).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
+# django-axes counts per account only: the per-address limit is the login view's
+# (volunteer_portal.throttle), higher, as a whole venue may share one address.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001", "axes.W006"]
+RATELIMIT_IP_META_KEY = "volunteer_portal.throttle.client_ip"
+# Proxies in front that append to X-Forwarded-For (1 behind nginx, as README.md deploys).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# How often strangers may try (volunteer_portal.throttle): per address unless named.
+RATE_LIMITS = {
+    "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
+    "password-reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="10/h"),
+    "password-reset-email": env.str("RATE_LIMIT_PASSWORD_RESET_EMAIL", default="3/h"),
+    "login-address": env.str("RATE_LIMIT_LOGIN_ADDRESS", default="30/15m"),
+    "profile": env.str("RATE_LIMIT_PROFILE", default="20/h"),  # per account
+}
+
+# Login throttling (django-axes, members.lockout): an account is locked for a cool-off
+# period after this many failed logins, counted whichever way it was named (username or
+# phone). Failing again while locked does not extend it; a password reset unlocks it.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_USERNAME_CALLABLE = "members.lockout.attempted_account"
+AXES_LOCKOUT_CALLABLE = "members.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "volunteer_portal.throttle.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_VERBOSE = False
 
 # Security: strict outside DEBUG, so ``check --deploy`` is clean in production.
 SESSION_COOKIE_HTTPONLY = True
@@ -172,6 +225,46 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp), the same with DEBUG on, so trying out shows what
+# production blocks: scripts, styles, fonts and images from the portal's own files only; no
+# inline scripts, event handlers or style="" attributes (JavaScript lives in static/js,
+# styles in static/css); `data:` images for Bootstrap's icons drawn in its CSS (the select
+# arrow, check marks). The portal is never framed, posts forms only to itself, embeds no
+# plugins. Browser tests fail on any violation (tests/browser/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# Permissions-Policy (volunteer_portal.middleware): browser features the portal never uses
+# are off for it and anything it might embed. Check-in QR codes are scanned with the phone's
+# own camera app, not in the page, so the camera stays off too.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "usb": [],
+}
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -197,13 +290,21 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler"},
         "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "volunteer_portal.errormail.ThrottledAdminEmailHandler",
             "level": "ERROR",
             "filters": ["require_debug_false"],
         },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # django-axes logs every login at INFO; failures and lockouts are kept in admin.
+        "axes": {"level": "WARNING"},
+        # The database is down (pages answer 503): one email per outage, not per request.
+        "volunteer_portal.database": {
+            "handlers": ["console", "mail_admins"],
+            "level": "WARNING",
+            "propagate": False,
+        },
         "django.request": {
             "handlers": ["console", "mail_admins"],
             "level": "ERROR",
@@ -216,6 +317,14 @@ LOGGING = {
 IMPORT_SPOOL_DIR = env.path(
     "IMPORT_SPOOL_DIR", default=Path(tempfile.gettempdir()) / "volunteer-portal-imports"
 )
+# A preview never confirmed: its spooled file is removed after this many hours.
+IMPORT_SPOOL_MAX_AGE_HOURS = env.float("IMPORT_SPOOL_MAX_AGE_HOURS", default=24)
+# What one import in the web (roster page, Django admin) may cost; larger files go
+# through `manage.py import_members`, which has no such limits.
+IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
+IMPORT_TIME_BUDGET_SECONDS = env.float("IMPORT_TIME_BUDGET_SECONDS", default=10)
 
 # Star levels by cumulative approved hours (the 2012 national record rules); some
 # localities use other thresholds: STAR_THRESHOLDS=100,300,600,1000,1500

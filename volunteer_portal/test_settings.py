@@ -1,6 +1,8 @@
 """Settings for the test suite: the real settings plus fast hashing and local mail."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-for-production-use-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
@@ -17,3 +19,5 @@ DEMO_PASSWORD = "demo-password-for-tests"  # noqa: S105
 # Serve static files from the source folders, as runserver does (no collectstatic).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Roster imports wait in a folder of the test run's own, not the machine's shared one.
+IMPORT_SPOOL_DIR = Path(tempfile.mkdtemp(prefix="vp-test-imports-"))

@@ -2,15 +2,16 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.views.static import serve as serve_file
 
 from activities import views as activity_views
 from members import views as member_views
-from members.forms import PortalAuthenticationForm, PortalPasswordResetForm
 from volunteer_portal import views
+
+# A database that is down answers 503, wherever it failed (volunteer_portal/middleware.py).
+handler500 = "volunteer_portal.middleware.server_error"
 
 admin.site.site_header = _("Volunteer portal administration")
 admin.site.site_title = _("Volunteer portal")
@@ -25,11 +26,7 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("accounts/signup/", member_views.SignupView.as_view(), name="signup"),
     path("accounts/logout/", member_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/login/",
-        member_views.LoginView.as_view(authentication_form=PortalAuthenticationForm),
-        name="login",
-    ),
+    path("accounts/login/", member_views.LoginView.as_view(), name="login"),
     path(
         "accounts/invitation/<str:token>/",
         member_views.InvitationAcceptView.as_view(),
@@ -37,8 +34,13 @@ urlpatterns = [
     ),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PortalPasswordResetForm),
+        member_views.PasswordResetView.as_view(),
         name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        member_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     # Django's switcher, wrapped: a logged-in user's choice is kept on the account too.

@@ -21,7 +21,7 @@ from volunteer_portal.audit import audited_save, bulk_update_audited
 @transaction.atomic
 def checkin_with_token(*, actor, token: str, now: datetime.datetime | None = None) -> SignUp:
     now = now or timezone.now()
-    activity = activity_for_token(token)
+    activity = activity_for_token(token, now=now)
     opens, closes = checkin_window(activity)
     if activity.status != Activity.Status.PUBLISHED or not (opens <= now <= closes):
         raise ValidationError(

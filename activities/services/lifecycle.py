@@ -15,6 +15,7 @@ from activities.services.signups import _fill_free_places, settle_lapsed_offers
 from members.images import ProcessedImage
 from members.services import member_email
 from volunteer_portal.audit import audited_save, history_user
+from volunteer_portal.mail import email_batch
 
 
 @transaction.atomic
@@ -79,8 +80,12 @@ def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
         raise ValidationError(_("This activity can no longer be cancelled."), code="ended")
     activity.status = Activity.Status.CANCELLED
     audited_save(activity, actor=actor, event=ActivityEvent.CANCELLED)
-    for signup in SignUp.objects.live().filter(activity=activity).select_related("member__user"):
-        member_email(signup.member, "activity_cancelled", {"activity": activity, "reason": reason})
+    with email_batch():
+        live = SignUp.objects.live().filter(activity=activity).select_related("member__user")
+        for signup in live:
+            member_email(
+                signup.member, "activity_cancelled", {"activity": activity, "reason": reason}
+            )
     return activity
 
 

@@ -22,6 +22,7 @@ from groups.models import Membership
 from members.models import Member
 from members.services import member_email
 from volunteer_portal.audit import audited_save, bulk_update_audited
+from volunteer_portal.mail import email_batch
 from volunteer_portal.permissions import require_self
 
 
@@ -44,24 +45,29 @@ def _fill_free_places(activity: Activity, now: datetime.datetime) -> list[SignUp
     waiting = (
         SignUp.objects.filter(activity=activity).waiting_in_order().select_related("member__user")
     )
-    for signup in waiting.iterator(chunk_size=50):
-        if len(moved) >= free:
-            break
-        lock_member(signup.member)
-        if overlapping_signup(activity, signup.member):
-            continue
-        if activity.offer_hours:
-            signup.status = SignUp.Status.OFFERED
-            signup.offer_expires_at = min(
-                now + datetime.timedelta(hours=activity.offer_hours), activity.starts_at
-            )
-            audited_save(signup, actor=None, event=SignUpEvent.OFFERED)
-            member_email(signup.member, "place_offered", {"signup": signup, "activity": activity})
-        else:
-            signup.status = SignUp.Status.CONFIRMED
-            audited_save(signup, actor=None, event=SignUpEvent.PROMOTED)
-            member_email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
-        moved.append(signup)
+    with email_batch():
+        for signup in waiting.iterator(chunk_size=50):
+            if len(moved) >= free:
+                break
+            lock_member(signup.member)
+            if overlapping_signup(activity, signup.member):
+                continue
+            if activity.offer_hours:
+                signup.status = SignUp.Status.OFFERED
+                signup.offer_expires_at = min(
+                    now + datetime.timedelta(hours=activity.offer_hours), activity.starts_at
+                )
+                audited_save(signup, actor=None, event=SignUpEvent.OFFERED)
+                member_email(
+                    signup.member, "place_offered", {"signup": signup, "activity": activity}
+                )
+            else:
+                signup.status = SignUp.Status.CONFIRMED
+                audited_save(signup, actor=None, event=SignUpEvent.PROMOTED)
+                member_email(
+                    signup.member, "place_confirmed", {"signup": signup, "activity": activity}
+                )
+            moved.append(signup)
     return moved
 
 

@@ -1,7 +1,7 @@
 """Activity pages, by sub-domain (see each module). Every view declares its policy and
 action (``PolicyMixin`` or ``policy_required``); none checks a role in its body."""
 
-from activities.views.attendance import AttendanceView, CheckinView, QRCodeView
+from activities.views.attendance import AttendanceView, CheckinView, QRCodeView, qr_refresh
 from activities.views.hours import (
     HoursView,
     correction_decide,
@@ -48,5 +48,5 @@ __all__ = [
     "cancel_signup", "certificate_issue", "certificate_lookup", "certificate_print",
     "certificate_verify", "correction_decide", "correction_request", "feed_group",
     "feed_personal", "feed_regenerate", "hours_approve", "hours_correct", "hours_fill",
-    "hours_set", "participant_change", "signup",
+    "hours_set", "participant_change", "qr_refresh", "signup",
 ]  # fmt: skip

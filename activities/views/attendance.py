@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from activities import selectors, services
 from activities.forms import AttendanceFormSet, attendance_initial
-from activities.views.common import ActivityManagerMixin, show_errors
-from volunteer_portal.permissions import PolicyMixin
+from activities.permissions import activity_policy
+from activities.views.common import ActivityManagerMixin, show_errors, visible_activities
+from volunteer_portal.permissions import PolicyMixin, policy_required
 from volunteer_portal.qrcodes import qr_svg
+
+# The QR page fetches a new code this often; a code counts for one to two minutes
+# (``selectors.CHECKIN_CODE_SECONDS``), so a missed fetch or two does no harm.
+QR_REFRESH_SECONDS = 20
 
 
 class AttendanceView(ActivityManagerMixin, View):
@@ -59,22 +68,41 @@ class AttendanceView(ActivityManagerMixin, View):
         )
 
 
+def checkin_code(request, activity) -> dict:
+    """This minute's check-in code: the address and its QR code."""
+    token = selectors.checkin_token(activity)
+    url = request.build_absolute_uri(reverse("activities:checkin", args=[token]))
+    return {"svg": qr_svg(url, box_size=12), "url": url}
+
+
+@method_decorator(never_cache, name="dispatch")
 class QRCodeView(ActivityManagerMixin, View):
+    """The coordinator's screen at the door. The code changes every minute; the page's
+    script (static/js/checkin-qr.js) fetches the new one from ``qr_refresh``."""
+
     def get(self, request, pk):
-        token = selectors.checkin_token(self.activity)
-        url = request.build_absolute_uri(reverse("activities:checkin", args=[token]))
         opens, closes = selectors.checkin_window(self.activity)
         return render(
             request,
             "activities/qr.html",
             {
                 "activity": self.activity,
-                "svg": qr_svg(url, box_size=12),
-                "url": url,
+                **checkin_code(request, self.activity),
+                "refresh_seconds": QR_REFRESH_SECONDS,
                 "opens": opens,
                 "closes": closes,
             },
         )
+
+
+@require_GET
+@never_cache
+@policy_required(
+    activity_policy, "manage", queryset=visible_activities, lookup={"pk": "pk"}, name="activity"
+)
+def qr_refresh(request, activity):
+    """The QR page's fresh code, as JSON: ``{"svg": ..., "url": ...}``."""
+    return JsonResponse(checkin_code(request, activity))
 
 
 class CheckinView(PolicyMixin, View):

@@ -1,10 +1,6 @@
 """A group's roster: the list with its filters, export, import (preview, then confirm),
 adding a member met at an event."""
 
-import secrets
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Coalesce
@@ -19,9 +15,11 @@ from groups import exports, imports, services
 from groups.forms import ImportUploadForm
 from groups.models import Membership, ServiceGroup
 from groups.views.pages import MANAGE_GROUP, ManagesGroup
+from members import spool
 from members.forms import MemberProfileForm
 from members.models import Member
 from members.selectors import category_counts, member_search
+from members.spreadsheets import ReadLimits
 from volunteer_portal.permissions import is_admin, policy_required
 
 
@@ -90,34 +88,40 @@ def import_template(request, slug, fmt):
 SPOOL_SESSION_KEY = "roster_imports"
 
 
-def _spool_dir() -> Path:
-    path = Path(settings.IMPORT_SPOOL_DIR)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
 class RosterImportView(ManagesGroup, FormView):
-    """Upload → preview (what would be created, updated, and which rows are wrong) → confirm."""
+    """Upload → preview (what would be created, updated, and which rows are wrong) → confirm.
+
+    A hostile or oversized file is refused early with a form error (``members.
+    spreadsheets``: upload size, zip checks, row limit, time budget), never a stuck worker.
+    """
 
     form_class = ImportUploadForm
     template_name = "groups/roster_import.html"
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
+        limits = ReadLimits.for_web()
         content = upload.read()
         try:
-            dataset = imports.read_table(content, upload.name)
+            dataset = imports.read_table(content, upload.name, limits)
+            report = imports.roster_import(
+                actor=self.request.user,
+                group=self.group,
+                dataset=dataset,
+                dry_run=True,
+                budget=limits.budget,
+            )
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
-        report = imports.roster_import(
-            actor=self.request.user, group=self.group, dataset=dataset, dry_run=True
-        )
         token = None
         if report.ok:
-            token = secrets.token_urlsafe(16)
-            (_spool_dir() / token).write_bytes(content)
-            pending = self.request.session.get(SPOOL_SESSION_KEY, {})
+            token = spool.spool_save(content)
+            pending = {
+                key: entry
+                for key, entry in self.request.session.get(SPOOL_SESSION_KEY, {}).items()
+                if spool.spool_path(key) is not None  # forget the expired ones
+            }
             pending[token] = {"group": self.group.pk, "name": upload.name}
             self.request.session[SPOOL_SESSION_KEY] = pending
         return self.render_to_response(
@@ -131,23 +135,24 @@ def roster_import_confirm(request, group):
     slug = group.slug
     token = request.POST.get("token", "")
     pending = request.session.get(SPOOL_SESSION_KEY, {})
-    entry = pending.get(token)
-    path = _spool_dir() / token if token.replace("-", "").replace("_", "").isalnum() else None
-    if not entry or entry["group"] != group.pk or path is None or not path.exists():
+    entry = pending.pop(token, None) if isinstance(token, str) else None
+    request.session[SPOOL_SESSION_KEY] = pending
+    content = None
+    if entry and entry["group"] == group.pk:
+        content = spool.spool_read(token)  # None once expired
+        spool.spool_remove(token)  # used once, whatever happens next
+    if content is None:
         messages.error(request, _("This import has expired; please upload the file again."))
         return redirect("groups:roster-import", slug=slug)
+    limits = ReadLimits.for_web()
     try:
-        dataset = imports.read_table(path.read_bytes(), entry["name"])
+        dataset = imports.read_table(content, entry["name"], limits)
         report = imports.roster_import(
-            actor=request.user, group=group, dataset=dataset, dry_run=False
+            actor=request.user, group=group, dataset=dataset, dry_run=False, budget=limits.budget
         )
     except imports.ImportFileError as error:
         messages.error(request, str(error))
         return redirect("groups:roster-import", slug=slug)
-    finally:
-        path.unlink(missing_ok=True)
-        pending.pop(token, None)
-        request.session[SPOOL_SESSION_KEY] = pending
     if not report.committed:
         messages.error(
             request,

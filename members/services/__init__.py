@@ -9,6 +9,7 @@ from members.services.invitations import (
     invitation_link,
     invitation_problem,
     invitation_revoke,
+    invitations_create,
     invitations_withdraw,
 )
 from members.services.notify import (
@@ -43,6 +44,7 @@ __all__ = [
     "invitation_link",
     "invitation_problem",
     "invitation_revoke",
+    "invitations_create",
     "invitations_withdraw",
     "member_create",
     "member_create_own",

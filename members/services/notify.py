@@ -4,8 +4,6 @@ an account."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -13,6 +11,7 @@ from members.models import (
     Member,
     User,
 )
+from volunteer_portal.mail import queue_email
 from volunteer_portal.permissions import is_volunteer
 
 
@@ -33,24 +32,19 @@ def recipient_language(member: Member) -> str:
 
 
 def member_email(member: Member, template: str, context: dict) -> None:
-    """Email a member after the transaction commits (never about unsaved changes), in the
-    recipient's language (not the sender's), from ``templates/emails/<template>.txt`` and
-    ``…_subject.txt``."""
+    """Email a member, in the recipient's language (not the sender's), from
+    ``templates/emails/<template>.txt`` and ``…_subject.txt``.
+
+    The email goes to the outbox in the caller's transaction and is sent after the commit
+    and the response (volunteer_portal.mail): never about unsaved changes, never lost when
+    the mail server is down, never an error page for a done action."""
     if not member.email:
         return
     context = {**context, "site_url": settings.SITE_URL.rstrip("/")}
     with translation.override(recipient_language(member)):
-        # One line of plain text: a newline (say, in an activity's title) would make the
-        # message invalid, and subjects are not HTML ("&", not "&amp;").
-        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
+        subject = render_to_string(f"emails/{template}_subject.txt", context)
         body = render_to_string(f"emails/{template}.txt", context)
-    recipient = member.email
-    # Robust: the data is saved by now, so a mail server that is down is logged (and
-    # reported to the admins), never turned into an error page for a done action.
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]),
-        robust=True,
-    )
+    queue_email(to=member.email, subject=subject, body=body)
 
 
 def account_language(language: str) -> str:

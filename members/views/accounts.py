@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -21,15 +21,23 @@ from django.views.generic import FormView
 from members import services
 from members.forms import (
     InvitationAcceptForm,
+    PortalAuthenticationForm,
+    PortalPasswordResetForm,
     SignupForm,
 )
+from members.lockout import unlock
 from members.models import Invitation
 from members.permissions import invitation_policy, member_policy
+from volunteer_portal import throttle
+from volunteer_portal.mail import after_response
 from volunteer_portal.permissions import PolicyMixin, policy_required
 from volunteer_portal.qrcodes import qr_svg
 
 
-class SignupView(PolicyMixin, FormView):
+class SignupView(throttle.RateLimitedFormMixin, PolicyMixin, FormView):
+    """Sign-up, limited per address: it answers whether a phone is registered."""
+
+    rate_limits = (("signup", "ip"),)
     policy = None
     login_required = False
     visitors_only_redirect = "me"  # logged in already: off to "my page"
@@ -206,7 +214,25 @@ def set_language(request):
 
 class LoginView(auth_views.LoginView):
     """Django's login; a person who chose a language before logging in, and has none on
-    their account yet, keeps that choice on the account (and so in their emails)."""
+    their account yet, keeps that choice on the account (and so in their emails).
+
+    Failures lock the account for a while (django-axes, members.lockout); failures from
+    one address, whatever the account, are limited too (many accounts tried from one
+    place), more loosely, as a whole venue may share one address."""
+
+    authentication_form = PortalAuthenticationForm
+
+    def post(self, request, *args, **kwargs):
+        wait = throttle.seconds_to_wait(request, "login-address", "ip", count=False)
+        if wait:
+            messages.error(request, throttle.wait_message(wait))
+            form = self.get_form_class()(request)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        throttle.seconds_to_wait(self.request, "login-address", "ip")  # count the failure
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -216,4 +242,48 @@ class LoginView(auth_views.LoginView):
                 self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
             )
             services.user_set_language(actor=user, language=chosen)
+        return response
+
+
+def _typed_email(group, request) -> str:
+    return request.POST.get("email", "").strip().lower()[:254]
+
+
+class PasswordResetView(throttle.RateLimitedFormMixin, auth_views.PasswordResetView):
+    """Django's password reset, limited per address and per email, and the same work
+    whether or not the email belongs to an account: the form is only checked here; looking
+    up the accounts and writing the emails happen after the response, so its timing tells
+    nobody whether an address is registered."""
+
+    form_class = PortalPasswordResetForm
+    rate_limits = (("password-reset", "ip"), ("password-reset-email", _typed_email))
+
+    def form_valid(self, form):
+        options = {
+            "use_https": self.request.is_secure(),
+            "token_generator": self.token_generator,
+            "from_email": self.from_email,
+            "email_template_name": self.email_template_name,
+            "subject_template_name": self.subject_template_name,
+            "request": self.request,
+            "html_email_template_name": self.html_email_template_name,
+            "extra_email_context": self.extra_email_context,
+        }
+        language = translation.get_language()
+
+        def send():
+            with translation.override(language):
+                form.save(**options)
+
+        after_response(send)
+        return redirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password page; a reset by email also lifts a login lockout, so an
+    attacker who keeps failing cannot keep the owner out."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        unlock(form.user)
         return response

@@ -22,6 +22,7 @@ from members.forms import (
 )
 from members.models import Member
 from members.permissions import member_policy
+from volunteer_portal import throttle
 from volunteer_portal.permissions import PolicyMixin, own_record, policy_required
 
 ROWS_PER_PAGE = 50
@@ -96,8 +97,13 @@ class ProfileFormMixin:
 
 
 @method_decorator(never_cache, name="dispatch")
-class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
-    """The volunteer's own profile; an account without a member record completes one."""
+class MeEditView(throttle.RateLimitedFormMixin, PolicyMixin, ProfileFormMixin, FormView):
+    """The volunteer's own profile; an account without a member record completes one.
+
+    Limited per account, as it answers whether a phone is taken; an identity number that
+    another record holds is accepted without saying so (the form's ``reveal_taken_id``)."""
+
+    rate_limits = (("profile", "user"),)
 
     policy = None
     form_class = MemberProfileForm
@@ -111,6 +117,9 @@ class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
             user = self.request.user
             return {"full_name": user.get_full_name() or user.get_username(), "email": user.email}
         return {}
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "reveal_taken_id": False}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(member=self.member, own=True, **kwargs)
@@ -130,6 +139,14 @@ class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your profile was saved."))
+        if "national_id" in form.changed_data and form.cleaned_data.get("national_id"):
+            messages.info(
+                self.request,
+                _(
+                    "Your identity number will be checked: if another record holds it, "
+                    "an administrator will merge the two."
+                ),
+            )
         return redirect("me")
 
 
@@ -137,7 +154,9 @@ class MeEditView(PolicyMixin, ProfileFormMixin, FormView):
 @policy_required(member_policy, "own", lookup=own_record, name="member")
 def me_request_deletion(request, member):
     form = DeletionRequestForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():  # said, not ignored: the request was not sent
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    else:
         try:
             services.member_request_deletion(
                 actor=request.user, member=member, reason=form.cleaned_data["reason"]

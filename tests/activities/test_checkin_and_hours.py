@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from activities import selectors, services
 from activities.models import Certificate, ServiceHours, SignUp
@@ -65,14 +67,89 @@ def test_a_forged_code_is_refused_with_a_message(client, make_volunteer, soon):
 def test_a_code_outside_the_activitys_time_is_refused(make_volunteer, soon):
     user = make_volunteer()
     SignUpFactory(activity=soon, member=user.member)
-    token = selectors.checkin_token(soon)
     for moment in (
         soon.starts_at - datetime.timedelta(hours=2),  # the day before, say
-        soon.ends_at + datetime.timedelta(minutes=1),  # a code photographed and reused later
+        soon.ends_at + datetime.timedelta(minutes=1),  # the screen left on after the end
     ):
+        token = selectors.checkin_token(soon, now=moment)
         with pytest.raises(ValidationError) as refused:
             services.checkin_with_token(actor=user, token=token, now=moment)
         assert codes(refused.value) == {"outside_window"}
+
+
+PERIOD = datetime.timedelta(seconds=selectors.CHECKIN_CODE_SECONDS)
+
+
+def test_a_code_works_in_its_minute_and_the_next_then_expires(make_volunteer, soon):
+    """A photo of the code sent home is useless a minute or two later."""
+    user = make_volunteer()
+    SignUpFactory(activity=soon, member=user.member)
+    shown = soon.starts_at
+    token = selectors.checkin_token(soon, now=shown)
+    assert selectors.checkin_token(soon, now=shown + PERIOD) != token  # it rotates
+    assert selectors.activity_for_token(token, now=shown) == soon
+    with pytest.raises(ValidationError) as refused:
+        services.checkin_with_token(actor=user, token=token, now=shown + 2 * PERIOD)
+    assert codes(refused.value) == {"expired"}
+    # Scanned just as the screen changed: the previous code still counts.
+    services.checkin_with_token(actor=user, token=token, now=shown + PERIOD)
+    assert SignUp.objects.get(member=user.member).checked_in_at == shown + PERIOD
+
+
+def test_an_expired_code_is_refused_with_a_clear_message(client, make_volunteer, soon):
+    user = make_volunteer()
+    SignUpFactory(activity=soon, member=user.member)
+    client.force_login(user)
+    token = selectors.checkin_token(soon, now=timezone.now() - 2 * PERIOD)
+    url = reverse("activities:checkin", args=[token])
+    expected = escape(gettext(selectors.CHECKIN_EXPIRED_MESSAGE))
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 400
+        assert expected in response.content.decode()
+    assert SignUp.objects.get(member=user.member).checked_in_at is None
+
+
+def test_a_code_of_the_old_kind_without_a_period_has_expired(soon):
+    old = signing.dumps(
+        {"a": soon.pk, "s": soon.starts_at.isoformat()}, salt=selectors.CHECKIN_SALT
+    )
+    with pytest.raises(ValidationError) as refused:
+        selectors.activity_for_token(old)
+    assert codes(refused.value) == {"expired"}
+
+
+def test_a_tampered_code_is_refused(client, make_volunteer, soon, ecommerce):
+    """The signature covers the activity and the period: neither can be swapped."""
+    other = ActivityFactory(group=ecommerce, starts_at=soon.starts_at, ends_at=soon.ends_at)
+    token = selectors.checkin_token(soon)
+    later = selectors.checkin_token(soon, now=timezone.now() + 10 * PERIOD)
+    elsewhere = selectors.checkin_token(other)
+    signature = token.rsplit(":", 1)[1]
+    for tampered in (
+        later.rsplit(":", 1)[0] + ":" + signature,  # a period of its own choosing
+        elsewhere.rsplit(":", 1)[0] + ":" + signature,  # another activity
+    ):
+        with pytest.raises(ValidationError) as refused:
+            selectors.activity_for_token(tampered)
+        assert codes(refused.value) == {"forged"}
+    client.force_login(make_volunteer())
+    response = client.post(reverse("activities:checkin", args=[tampered]))
+    assert response.status_code == 400
+
+
+def test_the_coordinators_screen_refreshes_the_code_from_its_own_file(client, coordinator, soon):
+    client.force_login(coordinator)
+    page = client.get(reverse("activities:qr", args=[soon.pk])).content.decode()
+    refresh = reverse("activities:qr-refresh", args=[soon.pk])
+    assert f'data-qr-refresh="{refresh}"' in page and "js/checkin-qr.js" in page
+    assert "<script>" not in page
+    response = client.get(refresh)
+    assert "no-store" in response["Cache-Control"]
+    fresh = response.json()
+    assert "<svg" in fresh["svg"]
+    token = fresh["url"].rstrip("/").rsplit("/", 1)[1]
+    assert selectors.activity_for_token(token) == soon
+    assert fresh["url"] == f"http://testserver{reverse('activities:checkin', args=[token])}"
 
 
 def test_a_code_of_a_rescheduled_activity_is_stale(make_volunteer, soon):

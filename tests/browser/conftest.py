@@ -1,5 +1,6 @@
 """Playwright driving Debian's Chromium against the live test server."""
 
+import contextlib
 import io
 import os
 from importlib import import_module
@@ -36,10 +37,44 @@ def browser():
         browser.close()
 
 
+# Every page reports what the content security policy blocked (the browser fires a
+# `securitypolicyviolation` event, and logs "... violates the following Content Security
+# Policy directive" in the console), so that any browser test fails on a violation: an
+# inline script, handler or style attribute slipped in. Note for tests: the policy has no
+# 'unsafe-eval', so `page.wait_for_function("a string")` fails; use `page.evaluate`.
+CSP_LISTENER = """
+window.addEventListener("securitypolicyviolation", function (event) {
+  window.__cspViolation([
+    event.effectiveDirective, event.blockedURI || "inline",
+    event.sourceFile + ":" + event.lineNumber, event.sample, document.location.href
+  ].join(" | "));
+}, true);
+"""
+# The console also tells of a Permissions-Policy header the browser does not understand.
+CONSOLE_PROBLEMS = ("Content Security Policy", "Permissions-Policy", "Permissions policy")
+
+
+def watch_policies(context, problems: list[str]) -> None:
+    """Record on ``problems`` every policy violation on the context's pages."""
+    context.expose_function("__cspViolation", lambda report: problems.append(report))
+    context.add_init_script(CSP_LISTENER)
+
+    def on_console(message):
+        if message.type in ("error", "warning") and any(
+            word in message.text for word in CONSOLE_PROBLEMS
+        ):
+            problems.append(f"console {message.type}: {message.text}")
+
+    context.on("console", on_console)
+
+
 @pytest.fixture
 def page_for(browser, live_server):
-    """A function (width, height, language) -> a fresh page on the live server."""
+    """A function (width, height, language) -> a fresh page on the live server.
+
+    When the test ends, any content security policy violation on any of its pages fails it."""
     contexts = []
+    problems: list[str] = []
 
     def make(width=1280, height=900, language="zh-hans"):
         context = browser.new_context(viewport={"width": width, "height": height})
@@ -47,12 +82,19 @@ def page_for(browser, live_server):
             [{"name": "django_language", "value": language, "url": live_server.url}]
         )
         context.set_default_timeout(10_000)
+        watch_policies(context, problems)
         contexts.append(context)
         return context.new_page()
 
     yield make
+    from playwright.sync_api import Error
+
     for context in contexts:
+        for page in context.pages:  # a round trip delivers reports still on their way
+            with contextlib.suppress(Error):  # closed, or navigating: nothing more to hear
+                page.evaluate("0")
         context.close()
+    assert not problems, "content security policy violations:\n" + "\n".join(problems)
 
 
 def screenshot(page, name: str) -> None:

@@ -99,4 +99,10 @@ def test_activity_list_calendar_and_dashboard(page_for, live_server, soon):
     screenshot(page, "dashboard")
     page.goto(f"{live_server.url}/activities/{soon.pk}/qr/")
     assert page.locator("#qr-code svg").count() == 1
+    # The screen renews its code (every 20 s, and at once when it wakes up).
+    with page.expect_response(lambda response: "/qr/refresh/" in response.url) as renewed:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    assert renewed.value.ok
+    page.wait_for_function("document.querySelectorAll('#qr-code svg').length === 1")
+    assert page.locator("#qr-offline").is_hidden()
     screenshot(page, "qr")

@@ -57,9 +57,12 @@ def test_logout_is_a_post_and_a_get_only_shows_the_button(client, db):
     assert "您已退出登录" in response.content.decode()
 
 
-def test_password_reset_sends_a_link_that_sets_a_new_password(client, db):
+def test_password_reset_sends_a_link_that_sets_a_new_password(
+    client, db, django_capture_on_commit_callbacks
+):
     user = UserFactory(username="forgetful", email="forgetful@example.com")
-    response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "forgetful@example.com"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
