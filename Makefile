@@ -37,7 +37,7 @@ TRIAL_KEY := $(VENV)/trial-secret-key
 # serving on 0.0.0.0 for other machines).
 TRIAL_SITE_URL = $(or $(SITE_URL),http://$(HOST):$(PORT))
 TRIAL_ENV = DEBUG=false SECRET_KEY="$$(cat $(TRIAL_KEY))" SECURE_SSL_REDIRECT=false \
-	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true \
+	SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SERVE_MEDIA=true TRUSTED_PROXY_COUNT=0 \
 	SITE_URL=$(TRIAL_SITE_URL)
 
 $(TRIAL_KEY): | $(PY)

@@ -259,7 +259,7 @@ class MemberAdmin(AdminInputMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/members/member/merge.html", context)
 
 
-def likely_duplicates(limit: int = 200) -> list[list[Member]]:
+def likely_duplicates(limit: int = 200) -> list["DuplicateGroup"]:
     """Members sharing an identity number, an email, or a name and an employer. Four
     queries in all."""
     shared_ids = (
@@ -298,7 +298,31 @@ def likely_duplicates(limit: int = 200) -> list[list[Member]]:
             condition |= Q(full_name=name, employer=employer)
         for member in Member.objects.filter(condition):
             buckets.setdefault(("name", member.full_name, member.employer), []).append(member)
-    return [sorted(group, key=lambda m: m.pk) for group in buckets.values()]
+    return [
+        DuplicateGroup(sorted(group, key=lambda m: m.pk), reason=_match_reason(key))
+        for key, group in buckets.items()
+    ]
+
+
+class DuplicateGroup(list):
+    """Members who look like one person, and what they have in common."""
+
+    def __init__(self, members, *, reason: str):
+        super().__init__(members)
+        self.reason = reason
+
+
+def _match_reason(key: tuple) -> str:
+    kind, *values = key
+    if kind == "national_id":
+        # the ends only: enough to compare with a paper form, not a number on screen
+        return _("The same identity number: %(number)s") % {"number": mask_middle(values[0], 6, 4)}
+    if kind == "email":
+        return _("The same email: %(email)s") % {"email": values[0]}
+    return _("The same name and employer: %(name)s, %(employer)s") % {
+        "name": values[0],
+        "employer": values[1],
+    }
 
 
 @admin.register(DeletionRequest)

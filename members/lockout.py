@@ -31,8 +31,9 @@ from members.validators import MOBILE_PHONE_PATTERN, normalise_phone
 
 def attempted_account(request, credentials: dict | None) -> str:
     """The name failures are counted under: the account's username when the login names an
-    account by phone, else what was typed, tidied (the same for unknown names, so the
-    count says nothing about who exists)."""
+    account by phone, else what was typed, tidied; in lower case either way, so "ZhangWei",
+    "zhangwei" and the phone are one count (the same for unknown names, so the count says
+    nothing about who exists)."""
     from members.models import User
 
     typed = (credentials or {}).get("username") or request.POST.get("username") or ""
@@ -40,7 +41,7 @@ def attempted_account(request, credentials: dict | None) -> str:
     phone = normalise_phone(typed)
     if phone and re.match(MOBILE_PHONE_PATTERN, phone):
         username = User.objects.filter(member__phone=phone).values_list("username", flat=True)
-        return username.first() or phone
+        return (username.first() or phone).lower()
     return typed.lower()
 
 
@@ -81,6 +82,6 @@ def lockout_response(request, response, credentials):
 
 def unlock(user) -> None:
     """Clear the failures counted against an account (after a password reset by email)."""
-    reset(username=user.username)
+    reset(username=user.username.lower())
     if getattr(user, "member", None) is not None and user.member.phone:
         reset(username=user.member.phone)

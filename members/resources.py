@@ -108,7 +108,7 @@ class MemberResource(resources.ModelResource):
                 attribute=attribute, column_name=header, widget=widget, saves_null_values=False
             )
         self.duplicate_phones: set[str] = set()
-        self.id_owners: dict[str, int] = {}
+        self.id_owners: dict[str, set[int]] = {}
         self.duplicate_ids: set[str] = set()
 
     class Meta:
@@ -149,9 +149,12 @@ class MemberResource(resources.ModelResource):
             if isinstance(value, str) and value
         ]
         self.duplicate_ids = _duplicates(ids)
-        self.id_owners = dict(
-            Member.objects.filter(national_id__in=set(ids)).values_list("national_id", "pk")
-        )
+        # Several members may hold one number (a person's own form accepts it, for an
+        # administrator to merge them): a row may keep its member's number.
+        self.id_owners = {}
+        owners = Member.objects.filter(national_id__in=set(ids)).values_list("national_id", "pk")
+        for number, pk in owners:
+            self.id_owners.setdefault(number, set()).add(pk)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
         """A cell changes the record only when it holds something: an empty cell (or a
@@ -195,11 +198,12 @@ class MemberResource(resources.ModelResource):
         elif instance.phone in self.duplicate_phones:
             errors.setdefault("phone", []).append(_("This phone appears twice in the file."))
         if instance.national_id:
-            if instance.national_id in self.duplicate_ids:
+            holders = self.id_owners.get(instance.national_id, set())
+            if instance.national_id in self.duplicate_ids and instance.pk not in holders:
                 errors.setdefault("national_id", []).append(
                     _("This identity number appears twice in the file.")
                 )
-            elif self.id_owners.get(instance.national_id, instance.pk) != instance.pk:
+            elif holders and instance.pk not in holders:
                 errors.setdefault("national_id", []).append(
                     _("Another member already has this identity number.")
                 )

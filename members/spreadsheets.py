@@ -41,6 +41,9 @@ MAX_COLUMNS = 100
 MAX_COMPRESSION_RATIO = 100
 RATIO_CHECKED_ABOVE_BYTES = 1024 * 1024
 MAX_ZIP_MEMBERS = 2000
+# The workbook's other parts (styles, the workbook itself, relationships) are parsed whole
+# by openpyxl, beyond the reach of the time budget: a real roster's are far smaller.
+MAX_AUXILIARY_PART_BYTES = 4 * 2**20
 # openpyxl reads the shared strings whole when it opens a workbook, and each row whole,
 # at a few microseconds an element: a million tiny strings, or one row of a million
 # cells, fit in 20 MB and take ten seconds nothing can interrupt. So the web counts
@@ -158,6 +161,15 @@ def _check_sizes(archive, parts, *, max_unpacked_bytes: int | None, max_rows: in
     if max_unpacked_bytes is not None and unpacked > max_unpacked_bytes:
         raise ImportFileError(too_large % {"size": f"{unpacked / 2**20:.0f}"})
     for part in parts:
+        auxiliary = not part.filename.startswith("xl/worksheets/") and (
+            part.filename != "xl/sharedStrings.xml"
+        )
+        if (
+            max_unpacked_bytes is not None
+            and auxiliary
+            and (part.file_size > MAX_AUXILIARY_PART_BYTES)
+        ):
+            raise ImportFileError(too_large % {"size": f"{unpacked / 2**20:.0f}"})
         if (
             part.file_size > RATIO_CHECKED_ABOVE_BYTES
             and part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1)

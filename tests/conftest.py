@@ -37,6 +37,17 @@ def _portal_language():
 
 
 @pytest.fixture(autouse=True)
+def _no_work_left_after_a_response():
+    """A response a test never closed (a streamed file) would leave its after-response
+    work waiting in the thread, for whatever test comes next."""
+    from volunteer_portal import mail
+
+    mail._state.pending = None
+    mail._state.batch = None
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits count in the cache: each test starts with none used."""
     from django.core.cache import cache

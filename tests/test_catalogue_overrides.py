@@ -111,9 +111,13 @@ def test_every_override_still_exists_in_django():
             str(DJANGO.parent / "django_filters/locale/zh_CN/LC_MESSAGES/django.po")
         )
     }
+    axes_po = {
+        e.msgid for e in polib.pofile(str(DJANGO.parent / "axes/locale/de/LC_MESSAGES/django.po"))
+    } | {"Locked Out", "Attempt Remaining", "Clean up expired attempts", "Not set"}  # admin.py
     ours = from_catalogue(LOCALE / "django.po", "volunteer_portal/catalogue.py")
-    assert len(ours) == len(catalogue.PASSWORD_MESSAGES) + len(catalogue.DJANGO_FILTER_MESSAGES)
-    assert ours <= django_po | django_filter_po
+    lists = (catalogue.PASSWORD_MESSAGES, catalogue.DJANGO_FILTER_MESSAGES, catalogue.AXES_MESSAGES)
+    assert len(ours) == sum(len(messages) for messages in lists)
+    assert ours <= django_po | django_filter_po | axes_po
     ours_js = from_catalogue(JS_PO, "volunteer_portal/catalogue.js")
     assert ours_js == js_msgids(Path(catalogue.__file__).with_suffix(".js"))
     assert ours_js <= js_msgids(PICKER_JS)
@@ -151,3 +155,15 @@ def test_sort_labels_of_the_roster_are_chinese(client, coordinator, ecommerce):
     client.force_login(coordinator)
     html = client.get(reverse("groups:roster", args=["ecommerce"])).content.decode()
     assert "descending" not in html and "（降序）" in html
+
+
+def test_the_login_throttling_pages_in_admin_are_in_chinese(client, admin_user):
+    """django-axes ships no Chinese: the portal's catalogue translates its admin."""
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(username="x", failures_since_start=5, ip_address="127.0.0.1")
+    client.force_login(admin_user)
+    page = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    for english in ("access attempt", "Attempt Time", "Failed Logins", "Locked Out", "IP Address"):
+        assert english not in page, english
+    assert "登录尝试" in page

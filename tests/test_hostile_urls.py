@@ -81,3 +81,13 @@ def test_a_bad_request_page_is_the_portals_own_in_the_visitors_language(client, 
 def test_ordinary_addresses_still_work(client, ecommerce):
     assert client.get("/activities/?q=直播&kind=training").status_code == 200
     assert client.get("/groups/ecommerce/").status_code == 200
+
+
+@pytest.mark.parametrize("cookie", ["sessionid", "csrftoken", "django_language"])
+def test_a_cookie_with_a_nul_is_ignored_not_a_500(client, db, volunteer, cookie):
+    """A forged session id with a NUL reached PostgreSQL, which refuses it (issue 9
+    review): the cookie is dropped as if never sent."""
+    client.force_login(volunteer)
+    client.cookies[cookie] = "abcdefgh\x00ijkl"
+    response = client.get("/")
+    assert response.status_code == 200

@@ -234,3 +234,61 @@ def test_the_same_error_is_reported_again_after_the_window(settings):
     cache.clear()  # the window has passed
     fail()
     assert len(mail.outbox) == 2
+
+
+def test_a_hanging_mail_server_costs_one_timeout_not_one_per_email(
+    db, hanging_mail_server, django_capture_on_commit_callbacks
+):
+    """A batch of five (a cancelled activity's sign-ups): the sender stops at the first
+    timeout, and the next request leaves sending to the command for a minute."""
+    from volunteer_portal.mail import email_batch
+
+    started = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True), email_batch():
+        for i in range(5):
+            queue_email(to=f"p{i}@example.com", subject="s", body="b")
+    assert (timezone.now() - started).total_seconds() < 2.5
+    assert OutgoingEmail.objects.filter(attempts=1).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_email(to="later@example.com", subject="s", body="b")
+    assert OutgoingEmail.objects.filter(attempts=0).count() == 5  # waiting for send_outbox
+
+
+def test_a_sent_email_keeps_no_body_and_admin_never_shows_one(
+    client, db, admin_user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        queue_email(to="a@example.com", subject="Reset", body="https://x/reset/TOKEN-123/")
+    assert mail.outbox[0].body == "https://x/reset/TOKEN-123/"
+    email = OutgoingEmail.objects.get()
+    assert email.status == OutgoingEmail.Status.SENT and email.body == ""
+    OutgoingEmail.objects.create(
+        recipient="b@example.com", subject="s", body="PENDING-TOKEN", next_attempt_at=timezone.now()
+    )
+    client.force_login(admin_user)
+    for pk in OutgoingEmail.objects.values_list("pk", flat=True):
+        page = client.get(reverse("admin:volunteer_portal_outgoingemail_change", args=[pk]))
+        assert page.status_code == 200 and "TOKEN" not in page.content.decode()
+
+
+def test_only_those_who_may_change_emails_can_retry_them(client, db):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_outgoingemail"))
+    email = OutgoingEmail.objects.create(
+        recipient="b@example.com",
+        subject="s",
+        body="b",
+        next_attempt_at=timezone.now(),
+        status=OutgoingEmail.Status.FAILED,
+    )
+    client.force_login(viewer)
+    client.post(
+        reverse("admin:volunteer_portal_outgoingemail_changelist"),
+        {"action": "retry", "_selected_action": [email.pk]},
+    )
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.FAILED

@@ -8,6 +8,8 @@ Nothing imports this module: it exists so that ``makemessages`` copies these msg
   says 您 (the polite form an organisation uses with its volunteers).
 - django-filter ships Chinese only as ``zh_CN``, which Django never looks up for
   ``zh-hans``: its sort labels ("姓名 (descending)") showed in English.
+- django-axes (login throttling) ships no Chinese at all: its pages in Django admin
+  (access attempts, the login log) showed in English.
 
 The admin's many-to-many picker (``filter_horizontal``) draws its labels in JavaScript,
 so its strings are in the ``djangojs`` domain: ``catalogue.js`` beside this file holds
@@ -34,4 +36,29 @@ PASSWORD_MESSAGES = [
 
 DJANGO_FILTER_MESSAGES = [
     gettext_noop("%s (descending)"),
+]
+
+AXES_MESSAGES = [
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Username"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Not set"),
 ]

@@ -7,18 +7,26 @@
   and a page's timing says nothing about whether an email was sent.
 - What could not be sent is retried with back-off by ``manage.py send_outbox`` (cron, every
   minute) until ``EMAIL_MAX_ATTEMPTS``; a sender claims a row before talking to the server,
-  so two senders never send the same email twice.
+  so two senders never send the same email twice. (Only if the mail server accepted an
+  email and the portal died before recording it, is it sent again when the claim lapses.)
+- A mail server that is down or hangs costs one timeout, not one per email: a sender stops
+  at the first such failure, requests then leave sending to the command for a minute
+  (``MAIL_DOWN``), and every run has a time budget.
+- A sent email's body (which may hold a password-reset or invitation link) is blanked.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import smtplib
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.signals import request_finished, request_started
 from django.db import transaction
@@ -35,8 +43,14 @@ CLAIM = timedelta(minutes=5)
 # Waits between attempts: 1 min, 5 min, 30 min, 2 h, then every 6 h.
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 LAST_BACKOFF = timedelta(hours=6)
-# At most this many emails are sent at the end of one request.
+# At most this many emails, and this many seconds, at the end of one request.
 AFTER_RESPONSE_LIMIT = 50
+AFTER_RESPONSE_BUDGET = 5.0
+# After a failure of the mail server itself, requests leave sending to the command.
+MAIL_DOWN = "outbox:mail-server-down"
+MAIL_DOWN_SECONDS = 60
+# Refusals of one message (its recipient, sender or content): the next may still go.
+MESSAGE_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 _state = threading.local()
 
@@ -125,7 +139,13 @@ def _write(emails: list[OutgoingEmail]) -> None:
     # The first few go right after the response; a large batch (an import's invitations)
     # would hold the app server too long, so the rest wait for `send_outbox`.
     ids = [email.pk for email in created if email.pk is not None][:AFTER_RESPONSE_LIMIT]
-    transaction.on_commit(lambda: after_response(lambda: deliver(ids=ids or None)))
+    transaction.on_commit(lambda: after_response(lambda: _deliver_after_response(ids)))
+
+
+def _deliver_after_response(ids: list[int]) -> None:
+    if cache.get(MAIL_DOWN):
+        return  # the mail server failed a moment ago: `send_outbox` will retry
+    deliver(ids=ids or None, budget=AFTER_RESPONSE_BUDGET)
 
 
 # --- Sending --------------------------------------------------------------------------
@@ -143,8 +163,12 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[attempts - 1] if attempts <= len(BACKOFF) else LAST_BACKOFF
 
 
-def deliver(*, ids: Iterable[int] | None = None, limit: int | None = None) -> tuple[int, int]:
-    """Send the due emails (only ``ids`` when given). Returns (sent, failed)."""
+def deliver(
+    *, ids: Iterable[int] | None = None, limit: int | None = None, budget: float | None = None
+) -> tuple[int, int]:
+    """Send the due emails (only ``ids`` when given), for at most ``budget`` seconds, and
+    stop at the first failure of the mail server itself. Returns (sent, failed)."""
+    started = time.monotonic()
     now = timezone.now()
     due = _due(now).order_by("next_attempt_at", "pk")
     if ids is not None:
@@ -155,6 +179,8 @@ def deliver(*, ids: Iterable[int] | None = None, limit: int | None = None) -> tu
     connection = None
     try:
         for pk in candidates:
+            if budget is not None and time.monotonic() - started > budget:
+                break
             # The claim: one conditional UPDATE, so only one sender wins each email.
             if not _due(timezone.now()).filter(pk=pk).update(claimed_until=timezone.now() + CLAIM):
                 continue
@@ -166,7 +192,12 @@ def deliver(*, ids: Iterable[int] | None = None, limit: int | None = None) -> tu
             except Exception as error:  # the mail server refused, hung up or timed out
                 failed += 1
                 _record_failure(email, error)
-                connection = None  # a broken connection is not reused
+                if not isinstance(error, MESSAGE_REFUSED):
+                    # The server itself: the rest would wait for the same timeout each.
+                    with contextlib.suppress(Exception):
+                        cache.set(MAIL_DOWN, True, MAIL_DOWN_SECONDS)
+                    connection = None  # a broken connection is not reused
+                    break
             else:
                 sent += 1
                 OutgoingEmail.objects.filter(pk=pk).update(
@@ -175,6 +206,8 @@ def deliver(*, ids: Iterable[int] | None = None, limit: int | None = None) -> tu
                     attempts=email.attempts + 1,
                     claimed_until=None,
                     last_error="",
+                    body="",  # may hold a reset or invitation link: not kept once sent
+                    html_body="",
                 )
     finally:
         if connection is not None:
@@ -213,9 +246,10 @@ def _record_failure(email: OutgoingEmail, error: Exception) -> None:
 
 
 def purge_sent(days: int) -> int:
-    """Delete sent emails older than ``days`` (they hold personal data)."""
+    """Delete sent and given-up emails older than ``days`` (they hold personal data)."""
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = OutgoingEmail.objects.filter(
-        status=OutgoingEmail.Status.SENT, sent_at__lt=cutoff
+        Q(status=OutgoingEmail.Status.SENT, sent_at__lt=cutoff)
+        | Q(status=OutgoingEmail.Status.FAILED, created_at__lt=cutoff)
     ).delete()
     return deleted

@@ -14,6 +14,7 @@ from django.middleware.locale import LocaleMiddleware
 from django.template import loader
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.defaults import bad_request
 
@@ -87,6 +88,21 @@ class RejectControlCharactersMiddleware:
         return self.get_response(request)
 
 
+class DropControlCharacterCookiesMiddleware:
+    """A cookie holding a control character was never set by the portal (a forged session
+    id with a NUL would reach PostgreSQL, which refuses it: a 500): it is ignored, as if
+    the browser had not sent it. First in the chain, before the session is read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for name, value in list(request.COOKIES.items()):
+            if CONTROL_CHARACTERS.search(name) or CONTROL_CHARACTERS.search(value):
+                del request.COOKIES[name]
+        return self.get_response(request)
+
+
 class PermissionsPolicyMiddleware:
     """The ``Permissions-Policy`` header from ``settings.PERMISSIONS_POLICY``: feature →
     allowed origins, ``[]`` for none (``camera=()``), ``"self"`` for the portal itself."""
@@ -132,6 +148,8 @@ def database_unavailable(request, exception) -> HttpResponse:
         request.path,
         type(exception).__name__,
         first_line,
+        # with the traceback: a lock timeout or a missing table is an OperationalError too
+        exc_info=(type(exception), exception, exception.__traceback__),
     )
     # The language the request was being served in; if the failure came before it was
     # chosen (loading a logged-in user's account), the switcher's cookie, else the default.
@@ -141,14 +159,32 @@ def database_unavailable(request, exception) -> HttpResponse:
         or settings.LANGUAGE_CODE
     )
     retry_url = request.get_full_path() if request.method in ("GET", "HEAD") else None
+    context = {
+        "retry_url": retry_url,
+        # After a form (a sign-up), the page it was on, to check there; "My page" only
+        # for someone who may be logged in (the session cannot be read now).
+        "back_url": None if retry_url else _same_site_referer(request),
+        "maybe_logged_in": settings.SESSION_COOKIE_NAME in request.COOKIES,
+    }
     with translation.override(language):
-        content = loader.render_to_string("503.html", {"retry_url": retry_url})
+        content = loader.render_to_string("503.html", context)
     response = HttpResponse(content, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Content-Language"] = language
     add_never_cache_headers(response)
     response._has_been_logged = True  # see django.utils.log.log_response
     return response
+
+
+def _same_site_referer(request) -> str | None:
+    referer = request.META.get("HTTP_REFERER", "")
+    try:
+        host = request.get_host()
+    except Exception:  # noqa: BLE001 - a bad Host header: no link back
+        return None
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={host}):
+        return referer
+    return None
 
 
 class DatabaseUnavailableMiddleware:

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a forged cookie with a control character is ignored before anything reads it.
+    "volunteer_portal.middleware.DropControlCharacterCookiesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response, static files too.
     "csp.middleware.CSPMiddleware",
@@ -187,14 +189,16 @@ ADMIN_ERROR_MAIL_WINDOW = env.int("ADMIN_ERROR_MAIL_WINDOW", default=600)
 
 # The cache: process memory by default. Rate limits count in it, so with several app
 # processes or servers they only hold once it is shared (Redis, the scale-out settings).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHE_URL shares it: dbcache://portal_cache (after `manage.py createcachetable`), or Redis.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
 # django-axes counts per account only: the per-address limit is the login view's
 # (volunteer_portal.throttle), higher, as a whole venue may share one address.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001", "axes.W006"]
 RATELIMIT_IP_META_KEY = "volunteer_portal.throttle.client_ip"
-# Proxies in front that append to X-Forwarded-For (1 behind nginx, as README.md deploys).
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Proxies in front that append to X-Forwarded-For: production runs behind nginx (README.md,
+# as SECURE_PROXY_SSL_HEADER assumes); set 0 if the app server faces the internet itself.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 # How often strangers may try (volunteer_portal.throttle): per address unless named.
 RATE_LIMITS = {
     "signup": env.str("RATE_LIMIT_SIGNUP", default="10/h"),
@@ -202,6 +206,7 @@ RATE_LIMITS = {
     "password-reset-email": env.str("RATE_LIMIT_PASSWORD_RESET_EMAIL", default="3/h"),
     "login-address": env.str("RATE_LIMIT_LOGIN_ADDRESS", default="30/15m"),
     "profile": env.str("RATE_LIMIT_PROFILE", default="20/h"),  # per account
+    "password-change": env.str("RATE_LIMIT_PASSWORD_CHANGE", default="10/h"),  # per account
 }
 
 # Login throttling (django-axes, members.lockout): an account is locked for a cool-off
@@ -299,6 +304,9 @@ LOGGING = {
     "loggers": {
         # django-axes logs every login at INFO; failures and lockouts are kept in admin.
         "axes": {"level": "WARNING"},
+        # Django's own errors (a bad Host header, too many fields) through the throttled
+        # handler too, instead of Django's default handler, which mails every one.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         # The database is down (pages answer 503): one email per outage, not per request.
         "volunteer_portal.database": {
             "handlers": ["console", "mail_admins"],

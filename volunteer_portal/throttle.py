@@ -75,10 +75,19 @@ class RateLimitedFormMixin:
         kwargs = self.get_form_kwargs()
         kwargs.pop("data", None)
         kwargs.pop("files", None)
+        form_class = self.get_form_class()
         kwargs["initial"] = {
-            name: value
-            for name, value in self.request.POST.items()
+            name: values if len(values) > 1 or _takes_many(form_class, name) else values[0]
+            for name, values in self.request.POST.lists()
             if "password" not in name and name != "csrfmiddlewaretoken"
         }
-        form = self.get_form_class()(**kwargs)
+        form = form_class(**kwargs)
         return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+def _takes_many(form_class, name: str) -> bool:
+    """A field of several values (skills ticked): all of them, not only the last."""
+    from django import forms
+
+    field = form_class.base_fields.get(name)
+    return isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)

@@ -13,6 +13,8 @@ from volunteer_portal import views
 # A database that is down answers 503, wherever it failed (volunteer_portal/middleware.py).
 handler500 = "volunteer_portal.middleware.server_error"
 
+# Django admin's login counts towards, and is held to, the per-address limit too.
+admin.site.login = member_views.address_limited(admin.site.login)
 admin.site.site_header = _("Volunteer portal administration")
 admin.site.site_title = _("Volunteer portal")
 admin.site.index_title = _("Administration")
@@ -36,6 +38,11 @@ urlpatterns = [
         "accounts/password_reset/",
         member_views.PasswordResetView.as_view(),
         name="password_reset",
+    ),
+    path(
+        "accounts/password_change/",
+        member_views.PasswordChangeView.as_view(),
+        name="password_change",
     ),
     path(
         "accounts/reset/<uidb64>/<token>/",

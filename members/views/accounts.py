@@ -1,11 +1,15 @@
 """Accounts: signing up, logging in and out, the language kept on an account, and
 invitations that give a member someone else added an account of their own."""
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -225,14 +229,8 @@ class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         wait = throttle.seconds_to_wait(request, "login-address", "ip", count=False)
         if wait:
-            messages.error(request, throttle.wait_message(wait))
-            form = self.get_form_class()(request)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            return address_limited_page(request, wait)
         return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        throttle.seconds_to_wait(self.request, "login-address", "ip")  # count the failure
-        return super().form_invalid(form)
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -287,3 +285,43 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         unlock(form.user)
         return response
+
+
+# --- Failed logins per address, on every login form (the portal's and Django admin's) ------
+
+
+@receiver(user_login_failed, dispatch_uid="members.count_failed_login_per_address")
+def _count_failed_login(sender, credentials, request=None, **kwargs):
+    if request is not None:
+        throttle.seconds_to_wait(request, "login-address", "ip")
+
+
+def address_limited_page(request, wait: int):
+    """The login page, empty, saying when to try again (status 429)."""
+    context = {
+        "form": PortalAuthenticationForm(request),
+        "lockout_message": throttle.wait_message(wait),
+        "next": request.POST.get("next", ""),
+    }
+    return render(request, "registration/login.html", context, status=429)
+
+
+def address_limited(login_view):
+    """Wraps another login view (Django admin's) in the per-address limit."""
+
+    @functools.wraps(login_view)
+    def view(request, *args, **kwargs):
+        if request.method == "POST":
+            wait = throttle.seconds_to_wait(request, "login-address", "ip", count=False)
+            if wait:
+                return address_limited_page(request, wait)
+        return login_view(request, *args, **kwargs)
+
+    return view
+
+
+class PasswordChangeView(throttle.RateLimitedFormMixin, auth_views.PasswordChangeView):
+    """Django's password change, limited per account: it checks the old password, so a
+    stolen session could otherwise guess it without limit."""
+
+    rate_limits = (("password-change", "user"),)

@@ -143,8 +143,9 @@ class MeEditView(throttle.RateLimitedFormMixin, PolicyMixin, ProfileFormMixin, F
             messages.info(
                 self.request,
                 _(
-                    "Your identity number will be checked: if another record holds it, "
-                    "an administrator will merge the two."
+                    "Please make sure your identity number is right. If the portal holds "
+                    "another record with the same number, an administrator will check "
+                    "whether both are yours before anything is combined."
                 ),
             )
         return redirect("me")
