@@ -65,4 +65,5 @@ def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
     """138****5678 style: keep the ends, star the middle."""
     if len(value) <= keep_start + keep_end:
         return value
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    end = value[len(value) - keep_end :]  # (value[-0:] would be the whole value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + end

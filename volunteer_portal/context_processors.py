@@ -20,9 +20,17 @@ def portal(request):
         **context,
         "can_search_talent": SimpleLazyObject(lambda: member_policy.can_search(user)),
         "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
+        # The service requests' queues (admins, coordinators): the policy decides.
+        "can_see_requests": SimpleLazyObject(lambda: _can_see_requests(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
         # The groups a coordinator leads, for the navigation (admins use Django admin).
         "coordinated_groups": SimpleLazyObject(
             lambda: list(ServiceGroup.objects.filter(pk__in=permissions.managed_group_ids(user)))
         ),
     }
+
+
+def _can_see_requests(user) -> bool:
+    from service_requests.permissions import request_policy
+
+    return request_policy.can_queue(user)

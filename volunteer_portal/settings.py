@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "members",
     "groups",
     "activities",
+    "service_requests",
 ]
 
 MIDDLEWARE = [
@@ -207,6 +208,9 @@ RATE_LIMITS = {
     "login-address": env.str("RATE_LIMIT_LOGIN_ADDRESS", default="30/15m"),
     "profile": env.str("RATE_LIMIT_PROFILE", default="20/h"),  # per account
     "password-change": env.str("RATE_LIMIT_PASSWORD_CHANGE", default="10/h"),  # per account
+    # The public's service requests: every attempt per address, sent requests per phone.
+    "request-address": env.str("RATE_LIMIT_REQUEST_ADDRESS", default="10/h"),
+    "request-phone": env.str("RATE_LIMIT_REQUEST_PHONE", default="3/d"),
 }
 
 # Login throttling (django-axes, members.lockout): an account is locked for a cool-off
@@ -341,3 +345,7 @@ STAR_THRESHOLDS = env.list("STAR_THRESHOLDS", cast=int, default=[100, 300, 600, 
 CHECKIN_OPENS_MINUTES_BEFORE = env.int("CHECKIN_OPENS_MINUTES_BEFORE", default=60)
 # Invitations for members without an account (a link or QR code) expire after this many days.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
+# A service request with no action for this many days is marked overdue in the queues.
+REQUEST_OVERDUE_DAYS = env.int("REQUEST_OVERDUE_DAYS", default=7)
+# The requester's personal data is erased this many days after a request is closed.
+REQUEST_ERASE_AFTER_DAYS = env.int("REQUEST_ERASE_AFTER_DAYS", default=365)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("groups/", include("groups.urls")),
     path("members/me/", activity_views.MyPageView.as_view(), name="me"),
     path("members/", include("members.urls")),
+    path("requests/", include("service_requests.urls")),
     path("", include("activities.urls")),
     path("accounts/signup/", member_views.SignupView.as_view(), name="signup"),
     path("accounts/logout/", member_views.LogoutView.as_view(), name="logout"),

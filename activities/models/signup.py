@@ -116,6 +116,7 @@ class SignUp(models.Model):
 @events("activities.SignUp")
 class SignUpEvent(models.TextChoices):
     SIGNED_UP = "signed up", _("signed up")
+    INVITED = "invited", _("asked by a coordinator")
     CANCELLED = "cancelled", _("cancelled")
     OFFERED = "offered", _("place offered")
     OFFER_ACCEPTED = "offer accepted", _("offer accepted")

@@ -36,6 +36,7 @@ from activities.services.signups import (
     participant_remove,
     signup_cancel,
     signup_create,
+    waitlist_invite,
     waitlist_promote,
 )
 
@@ -46,5 +47,5 @@ __all__ = [
     "correction_decide", "correction_request", "hours_approve", "hours_correct",
     "hours_propose", "hours_propose_attended", "member_for", "offer_accept", "offers_expire",
     "participant_add", "participant_remove", "send_reminders", "signup_cancel",
-    "signup_create", "waitlist_promote",
+    "signup_create", "waitlist_invite", "waitlist_promote",
 ]  # fmt: skip

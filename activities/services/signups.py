@@ -309,3 +309,34 @@ def waitlist_promote(*, actor, signup: SignUp, now: datetime.datetime | None = N
     audited_save(signup, actor=actor, event=SignUpEvent.MOVED_UP_BY_HAND)
     member_email(signup.member, "place_confirmed", {"signup": signup, "activity": activity})
     return signup
+
+
+@transaction.atomic
+def waitlist_invite(
+    *, actor, activity: Activity, members: list[Member], now: datetime.datetime | None = None
+) -> tuple[list[SignUp], list[str]]:
+    """A coordinator asks chosen members, in this order: they join the waiting list, and
+    the free places go out as time-limited offers to the first of them; a decline or a
+    lapse passes the place to the next (the waiting list's own rules). Returns the new
+    sign-ups and the names passed over (already asked, inactive, busy at that time)."""
+    activity_policy.require(actor, "manage", activity)
+    activity, now = lock_and_settle(activity, now)
+    if activity.status != Activity.Status.PUBLISHED or now >= activity.starts_at:
+        raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
+    asked = set(SignUp.objects.live().filter(activity=activity).values_list("member_id", flat=True))
+    invited, passed_over = [], []
+    for member in members:
+        if (
+            member.pk in asked
+            or member.status != Member.Status.ACTIVE
+            or not _is_group_member(activity, member)
+            or overlapping_signup(activity, member)
+        ):
+            passed_over.append(member.full_name)
+            continue
+        signup = SignUp(activity=activity, member=member, status=SignUp.Status.WAITING)
+        signup.created_at = now + datetime.timedelta(microseconds=len(invited))  # the order
+        invited.append(audited_save(signup, actor=actor, event=SignUpEvent.INVITED))
+        asked.add(member.pk)
+    _fill_free_places(activity, now)
+    return invited, passed_over

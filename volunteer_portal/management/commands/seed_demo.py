@@ -24,6 +24,7 @@ from members.models import (
     Skill,
     User,
 )
+from service_requests.demo import seed_requests
 
 # Invented names for the leaders of each group: (head, deputy head).
 LEADERS = {
@@ -153,9 +154,17 @@ class Command(BaseCommand):
             default=12,
             help="How many demo activities, with sign-ups (default 12).",
         )
+        parser.add_argument(
+            "--requests",
+            type=int,
+            default=12,
+            help="How many demo service requests, in every state (default 12).",
+        )
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
-    def handle(self, *args, password=None, members=60, activities=12, force=False, **options):
+    def handle(
+        self, *args, password=None, members=60, activities=12, requests=12, force=False, **options
+    ):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: this looks like production. Demo data would mix with real "
@@ -177,10 +186,12 @@ class Command(BaseCommand):
             created = self._members(groups, members)
             made = self._activities(groups, accounts, activities)
             record = self._service_record(groups, accounts) if activities else 0
+            asked = seed_requests(max(requests, 0), admin=accounts["admin"].user)
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  {created} new demo members ({members} wanted in all).")
         self.stdout.write(f"  {made} new demo activities ({activities} wanted in all).")
+        self.stdout.write(f"  {asked} new demo service requests ({requests} wanted in all).")
         if record:
             self.stdout.write(f"  {record} past activities in the demo volunteer's record.")
         self.stdout.write("  Log in at http://127.0.0.1:8000/accounts/login/ with:")

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServiceRequestsConfig(AppConfig):
+    name = "service_requests"
+    verbose_name = _("Service requests")
+
+    def ready(self):
+        from service_requests import permissions  # noqa: F401 - registers the policy

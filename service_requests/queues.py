@@ -1,0 +1,149 @@
+"""What the staff pages read: the queue (days open and overdue, computed by the database),
+one request's timeline, and a group's counts for its dashboard. A fixed number of queries
+each, however many requests there are."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from members.selectors import person_name
+from members.validators import mask_middle
+from service_requests.models import ServiceRequest
+from service_requests.transitions import OPEN
+from volunteer_portal.audit import event_label
+
+MODEL_LABEL = "service_requests.ServiceRequest"
+
+
+class WholeDaysBetween(Func):
+    """Whole days from the first datetime to the second, in SQL (SQLite and PostgreSQL)."""
+
+    output_field = IntegerField()
+
+    def _parts(self, compiler, connection):
+        start, start_params = compiler.compile(self.source_expressions[0])
+        end, end_params = compiler.compile(self.source_expressions[1])
+        return start, end, (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        start, end, params = self._parts(compiler, connection)
+        return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        start, end, params = self._parts(compiler, connection)
+        return f"CAST(EXTRACT(DAY FROM ({end}) - ({start})) AS INTEGER)", params
+
+
+def overdue_cutoff(now: datetime.datetime) -> datetime.datetime:
+    """An open request whose last action is older than this is overdue."""
+    return now - datetime.timedelta(days=settings.REQUEST_OVERDUE_DAYS)
+
+
+def overdue_q(now: datetime.datetime) -> Q:
+    return Q(status__in=OPEN, last_action_at__lt=overdue_cutoff(now))
+
+
+def with_queue_columns(requests, now: datetime.datetime | None = None):
+    """``days_open`` (received until completed or closed, else until now) and
+    ``overdue`` (open, and no action for ``REQUEST_OVERDUE_DAYS``), by the database; the
+    groups selected. Open requests first, the longest waiting at the top; then the rest,
+    newest first."""
+    now = now or timezone.now()
+    is_open = Q(status__in=OPEN)
+    return (
+        requests.select_related("group", "wanted_group")
+        .annotate(
+            days_open=WholeDaysBetween(
+                F("created_at"),
+                Coalesce(
+                    "completed_at",
+                    "closed_at",
+                    Value(now, output_field=DateTimeField()),
+                    output_field=DateTimeField(),
+                ),
+            ),
+            overdue=Case(
+                When(overdue_q(now), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            open_rank=Case(When(is_open, then=Value(0)), default=Value(1)),
+            open_since=Case(When(is_open, then=F("created_at")), output_field=DateTimeField()),
+        )
+        .order_by("open_rank", F("open_since").asc(nulls_last=True), "-created_at", "-pk")
+    )
+
+
+def masked_email(email: str) -> str:
+    """l***@example.com: enough to tell two addresses apart, not to write to one."""
+    if not email:
+        return ""
+    local, _, domain = email.partition("@")
+    shown = mask_middle(local, 1, 1) if len(local) > 2 else "*" * len(local)
+    return f"{shown}@{domain}" if domain else shown
+
+
+def masked_phone(phone: str) -> str:
+    return mask_middle(phone, 3, 4) if len(phone) == 11 else "*" * len(phone)
+
+
+def contact_of(service_request: ServiceRequest, visible: bool) -> dict:
+    """The phone and email as this reader may see them."""
+    if visible:
+        return {"phone": service_request.phone, "email": service_request.email, "masked": False}
+    return {
+        "phone": masked_phone(service_request.phone),
+        "email": masked_email(service_request.email),
+        "masked": True,
+    }
+
+
+def timeline(service_request: ServiceRequest) -> list[dict]:
+    """Every move of the request, oldest first: when, what, who (by name; the requester's
+    own moves and those of the system have no account). One query."""
+    records = service_request.history.select_related("history_user__member", "group").order_by(
+        "history_date", "history_id"
+    )
+    entries = []
+    for record in records:
+        reason = record.history_change_reason or ""
+        if not reason or (entries and entries[-1]["event"] == reason):
+            continue  # a save without a move (a typo corrected), or a move's second record
+        entries.append(
+            {
+                "when": record.history_date,
+                "event": reason,
+                "label": event_label(MODEL_LABEL, reason),
+                "by": person_name(record.history_user) if record.history_user_id else None,
+                "group": record.group if reason == "dispatched" else None,
+                "reason": record.decline_reason if reason == "declined" else "",
+            }
+        )
+    return entries
+
+
+def group_counts(group) -> dict:
+    """A group's open requests, how many wait for it to accept, how many are overdue: one
+    query (the dashboard's box)."""
+    now = timezone.now()
+    return ServiceRequest.objects.filter(group=group, status__in=OPEN).aggregate(
+        open=Count("pk"),
+        waiting=Count("pk", filter=Q(status=ServiceRequest.Status.DISPATCHED)),
+        overdue=Count("pk", filter=Q(last_action_at__lt=overdue_cutoff(now))),
+    )

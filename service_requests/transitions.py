@@ -1,0 +1,67 @@
+"""Every move a service request can make, in one table: from which states, to which, who
+may make it, and the event it records. The services (``services.py``) refuse any other
+move; the pages show the moves ``possible`` for the reader; the tests walk every pair.
+
+======================  ==========================  ===========  =====================
+move                    from                        to           who
+======================  ==========================  ===========  =====================
+dispatch                submitted                   dispatched   an administrator
+accept                  dispatched                  accepted     the group's coordinators
+decline                 dispatched                  submitted    the group's coordinators
+start                   accepted                    in service   the group's coordinators
+complete                in service                  completed    the group's coordinators
+rate                    completed                   rated        the requester (by code)
+close                   completed, rated            closed       coordinators, admins
+withdraw                submitted ... in service    withdrawn    the requester (by code)
+======================  ==========================  ===========  =====================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from service_requests.models import RequestEvent, ServiceRequest
+
+S = ServiceRequest.Status
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    sources: frozenset[str]
+    target: str
+    who: str  # "admin", "group" (its coordinators, and admins) or "requester"
+    event: str
+    label: object
+
+
+MOVES: dict[str, Move] = {
+    move.name: move
+    for move in (
+        Move("dispatch", frozenset({S.SUBMITTED}), S.DISPATCHED, "admin",
+             RequestEvent.DISPATCHED, _("Dispatch to a group")),
+        Move("accept", frozenset({S.DISPATCHED}), S.ACCEPTED, "group",
+             RequestEvent.ACCEPTED, _("Take on the request")),
+        Move("decline", frozenset({S.DISPATCHED}), S.SUBMITTED, "group",
+             RequestEvent.DECLINED, _("Decline")),
+        Move("start", frozenset({S.ACCEPTED}), S.IN_SERVICE, "group",
+             RequestEvent.STARTED, _("Start the service")),
+        Move("complete", frozenset({S.IN_SERVICE}), S.COMPLETED, "group",
+             RequestEvent.COMPLETED, _("Mark as completed")),
+        Move("rate", frozenset({S.COMPLETED}), S.RATED, "requester",
+             RequestEvent.RATED, _("Rate the service")),
+        Move("close", frozenset({S.COMPLETED, S.RATED}), S.CLOSED, "group",
+             RequestEvent.CLOSED, _("Close")),
+        Move("withdraw", frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE}),
+             S.WITHDRAWN, "requester", RequestEvent.WITHDRAWN, _("Withdraw my request")),
+    )
+}  # fmt: skip
+
+OPEN = frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE})
+
+
+def allowed_from(status: str) -> list[Move]:
+    """The moves a request in ``status`` can make, in the table's order."""
+    return [move for move in MOVES.values() if status in move.sources]

@@ -1,0 +1,198 @@
+"""Issue 10: the one table of moves (service_requests/transitions.py), walked for every pair
+of state and move through the services; who may make each move; what each records and
+tells."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from activities.models import Activity
+from members.models import Skill
+from service_requests import services
+from service_requests.models import GroupIntake, RequestEvent, ServiceRequest
+from service_requests.transitions import MOVES, allowed_from
+
+S = ServiceRequest.Status
+
+
+def make_request(group=None, status=S.SUBMITTED, **fields):
+    defaults = {
+        "requester_name": "林阿姨",
+        "phone": "13712345678",
+        "email": "lin@example.com",
+        "district": "longwen",
+        "description": "想学习网上销售芦柑。",
+    }
+    request = ServiceRequest.objects.create(**{**defaults, **fields}, status=status, group=group)
+    return request
+
+
+def do(move, request, actor):
+    """Make ``move`` with the arguments its service needs."""
+    start = timezone.now() + datetime.timedelta(days=3)
+    calls = {
+        "dispatch": lambda: services.request_dispatch(
+            actor=actor, request=request, group=request.group or request.wanted_group
+        ),
+        "accept": lambda: services.request_accept(
+            actor=actor,
+            request=request,
+            volunteers_needed=2,
+            skills=[],
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+            location="龙文区朝阳镇",
+        ),
+        "decline": lambda: services.request_decline(
+            actor=actor, request=request, reason="不是本团的专业"
+        ),
+        "start": lambda: services.request_start(actor=actor, request=request),
+        "complete": lambda: services.request_complete(
+            actor=actor, request=request, delivery_notes="讲了两次课", people_served=30
+        ),
+        "close": lambda: services.request_close(actor=actor, request=request),
+        "rate": lambda: services.request_rate(request=request, rating=5, comment="很好"),
+        "withdraw": lambda: services.request_withdraw(request=request),
+    }
+    return calls[move]()
+
+
+@pytest.mark.parametrize("status", S.values)
+@pytest.mark.parametrize("move", list(MOVES))
+def test_every_move_from_every_state(move, status, admin_user, ecommerce):
+    """Legal moves land in the table's target state with the move's event in the history;
+    every other pair is refused with a message and changes nothing."""
+    request = make_request(group=ecommerce, status=status, wanted_group=ecommerce)
+    legal = status in MOVES[move].sources
+    if legal:
+        do(move, request, admin_user)
+        request.refresh_from_db()
+        assert request.status == MOVES[move].target
+        assert request.history.latest().history_change_reason == MOVES[move].event
+    else:
+        with pytest.raises(ValidationError, match="no longer possible|不再|已"):
+            do(move, request, admin_user)
+        request.refresh_from_db()
+        assert request.status == status
+
+
+def test_the_table_offers_each_state_its_moves():
+    assert [m.name for m in allowed_from(S.SUBMITTED)] == ["dispatch", "withdraw"]
+    assert [m.name for m in allowed_from(S.DISPATCHED)] == ["accept", "decline", "withdraw"]
+    assert [m.name for m in allowed_from(S.COMPLETED)] == ["rate", "close"]
+    assert allowed_from(S.CLOSED) == allowed_from(S.WITHDRAWN) == []
+
+
+@pytest.mark.parametrize("move", ["accept", "decline"])
+def test_another_groups_coordinator_may_not_take_or_decline(move, other_coordinator, ecommerce):
+    request = make_request(group=ecommerce, status=S.DISPATCHED)
+    with pytest.raises(PermissionDenied):
+        do(move, request, other_coordinator)
+    request.refresh_from_db()
+    assert request.status == S.DISPATCHED
+
+
+def test_only_an_administrator_dispatches(coordinator, ecommerce):
+    request = make_request(wanted_group=ecommerce)
+    with pytest.raises(PermissionDenied):
+        services.request_dispatch(actor=coordinator, request=request, group=ecommerce)
+
+
+def test_accepting_makes_a_members_only_draft_activity_with_the_places_needed(
+    coordinator, ecommerce
+):
+    skill = Skill.objects.create(name="测试技能甲")
+    request = make_request(group=ecommerce, status=S.DISPATCHED)
+    start = timezone.now() + datetime.timedelta(days=5)
+    services.request_accept(
+        actor=coordinator,
+        request=request,
+        volunteers_needed=3,
+        skills=[skill],
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=3),
+        location="龙海区",
+    )
+    request.refresh_from_db()
+    activity = request.activity
+    assert activity.group == ecommerce and activity.capacity == 3
+    assert activity.status == Activity.Status.DRAFT
+    assert activity.eligibility == Activity.Eligibility.MEMBERS
+    assert list(activity.skills_wanted.all()) == [skill] == list(request.skills_needed.all())
+    assert "13712345678" not in activity.title and "林" not in activity.title
+
+
+def test_declining_sends_it_back_to_triage_with_the_reason(coordinator, ecommerce):
+    request = make_request(group=ecommerce, status=S.DISPATCHED)
+    with pytest.raises(ValidationError):
+        services.request_decline(actor=coordinator, request=request, reason="  ")
+    services.request_decline(actor=coordinator, request=request, reason="人手不足")
+    request.refresh_from_db()
+    assert request.status == S.SUBMITTED and request.group is None
+    assert request.decline_reason == "人手不足"
+
+
+def test_a_rating_is_given_once_and_a_low_one_is_flagged_to_the_admins(
+    admin_user, ecommerce, django_capture_on_commit_callbacks
+):
+    request = make_request(group=ecommerce, status=S.COMPLETED)
+    with pytest.raises(ValidationError):
+        services.request_rate(request=request, rating=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_rate(request=request, rating=2, comment="来晚了")
+    request.refresh_from_db()
+    assert request.rating == 2 and request.low_rating and request.rated_at
+    assert [m.to for m in mail.outbox] == [[admin_user.email]]
+    with pytest.raises(ValidationError):
+        services.request_rate(request=request, rating=5)
+
+
+def test_a_request_of_a_group_that_takes_them_directly_skips_triage(
+    coordinator, ecommerce, django_capture_on_commit_callbacks
+):
+    GroupIntake.objects.create(group=ecommerce, dispatch_directly=True)
+    request = ServiceRequest(
+        requester_name="张先生",
+        phone="13712345678",
+        district="xiangcheng",
+        description="报税咨询",
+        wanted_group=ecommerce,
+        email="zhang@example.com",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_submit(request=request)
+    request.refresh_from_db()
+    assert request.status == S.DISPATCHED and request.group == ecommerce
+    events = list(
+        request.history.order_by("history_id").values_list("history_change_reason", flat=True)
+    )
+    assert events == [RequestEvent.SUBMITTED, RequestEvent.DISPATCHED]
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    assert "zhang@example.com" in recipients  # the requester: now with the group
+    assert coordinator.member.email in recipients  # the group's coordinator
+
+
+def test_a_request_of_unsure_kind_waits_for_triage_and_the_admins_hear_of_it(
+    admin_user, django_capture_on_commit_callbacks
+):
+    request = ServiceRequest(
+        requester_name="王村长", phone="13712345678", district="nanjing", description="文艺晚会"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_submit(request=request)
+    assert request.status == S.SUBMITTED and request.group is None
+    assert [m.to for m in mail.outbox] == [[admin_user.email]]  # no email of the requester's
+
+
+def test_the_requester_emails_go_in_the_language_they_wrote_in(
+    admin_user, ecommerce, django_capture_on_commit_callbacks
+):
+    request = make_request(group=ecommerce, status=S.SUBMITTED, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_dispatch(actor=admin_user, request=request, group=ecommerce)
+    (message,) = [m for m in mail.outbox if m.to == ["lin@example.com"]]
+    assert message.subject.startswith(f"Your request {request.code}")
+    assert f"/requests/{request.code}/" in message.body
