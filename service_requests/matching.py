@@ -74,7 +74,10 @@ def suggestions(request: ServiceRequest, *, limit: int = 20) -> list[Suggestion]
     giving the time once accepted)."""
     activity = request.activity
     since = timezone.now() - datetime.timedelta(days=ROTATION_DAYS)
-    wanted = list(request.skills_needed.values_list("pk", flat=True))
+    # A subquery, not a list: the ranking is then one query, the skill names a second.
+    wanted = request.skills_needed.through.objects.filter(servicerequest_id=request.pk).values(
+        "skill_id"
+    )
     members = Member.objects.filter(
         status=Member.Status.ACTIVE,
         memberships__group_id=request.group_id,
@@ -142,9 +145,9 @@ def suggestions(request: ServiceRequest, *, limit: int = 20) -> list[Suggestion]
     return [_suggestion(member, skill_names.get(member.pk, [])) for member in ranked]
 
 
-def _skill_names(members: list[Member], wanted: list[int]) -> dict[int, list[str]]:
+def _skill_names(members: list[Member], wanted) -> dict[int, list[str]]:
     """The matched skills' names for the shown members: one query for all."""
-    if not wanted or not members:
+    if not any(member.skills_matched for member in members):
         return {}
     through = Member.skills.through.objects.filter(
         member_id__in=[m.pk for m in members], skill_id__in=wanted
