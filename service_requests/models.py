@@ -211,3 +211,33 @@ class RequestEvent(models.TextChoices):
     CLOSED = "closed", _("closed")
     WITHDRAWN = "withdrawn", _("withdrawn by the requester")
     ERASED = "erased", _("personal data erased")
+
+
+class HelpOffer(models.Model):
+    """A group member offers, from the board, to take on one of the group's open requests.
+    The coordinator confirms by asking them (an offer of a place on its activity)."""
+
+    request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("service request"),
+        on_delete=models.CASCADE,
+        related_name="help_offers",
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="help_offers",
+    )
+    created_at = models.DateTimeField(_("offered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offer to help")
+        verbose_name_plural = _("offers to help")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "member"], name="one_help_offer_each")
+        ]
+
+    def __str__(self):
+        return f"{self.member} → {self.request}"

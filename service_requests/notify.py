@@ -75,3 +75,13 @@ def low_rating(request) -> None:
     with email_batch():
         for email in _admin_emails():
             _send(email, "request_low_rating", {"request": request}, "")
+
+
+def help_offered(offer) -> None:
+    """A member offered, on the board, to help with a request: its group's coordinators
+    hear of it, one email each per offer, to confirm by asking them."""
+    request = offer.request
+    context = {"request": request, "member": offer.member}
+    with email_batch():
+        for email, language in _coordinator_emails(request.group):
+            _send(email, "request_help_offered", context, language or "")

@@ -13,6 +13,13 @@
                          confirmed place on its activity); everyone else, view-only
                          staff included, sees the phone and email masked
                          (``contact_visible``: the same for a whole list, one query)
+``scope_board``          the board: the open requests (dispatched, accepted, in
+                         service) of the groups where the user's member record holds
+                         an active membership; nothing for anyone else
+``can_board``            the board's page: any logged-in volunteer (empty without a
+                         group); ``has_board``: a group to show (the link on "My page")
+``can_offer_help``       a member (active membership) of the request's group; whether
+                         the request is still open is the service's answer (a message)
 =======================  ==========================================================
 
 The requester has no account: the tracking code is their key (``views_public``), and the
@@ -23,10 +30,37 @@ from __future__ import annotations
 
 from service_requests.models import ServiceRequest
 from service_requests.transitions import MOVES
-from volunteer_portal.permissions import Policy, is_admin, managed_group_ids
+from volunteer_portal.permissions import Policy, is_admin, is_volunteer, managed_group_ids
 
 VIEW_PERM = "service_requests.view_servicerequest"
 CHANGE_PERM = "service_requests.change_servicerequest"
+
+# The requests members see on the board and may offer to take: open, and with a group.
+BOARD = (
+    ServiceRequest.Status.DISPATCHED,
+    ServiceRequest.Status.ACCEPTED,
+    ServiceRequest.Status.IN_SERVICE,
+)
+_MEMBER_GROUPS_CACHE = "_portal_member_group_ids"
+
+
+def member_group_ids(user) -> frozenset[int]:
+    """Ids of the groups where the user's member record (itself active) holds an active
+    membership. One query per request at most: the answer is cached on the user."""
+    if not is_volunteer(user):
+        return frozenset()
+    cached = getattr(user, _MEMBER_GROUPS_CACHE, None)
+    if cached is None:
+        from groups.models import Membership
+        from members.models import Member
+
+        cached = frozenset(
+            Membership.objects.active()
+            .filter(member__user=user, member__status=Member.Status.ACTIVE)
+            .values_list("group_id", flat=True)
+        )
+        setattr(user, _MEMBER_GROUPS_CACHE, cached)
+    return cached
 
 
 class RequestPolicy(Policy):
@@ -120,6 +154,26 @@ class RequestPolicy(Policy):
             activity_id__in=by_activity, member__user=user, status=SignUp.Status.CONFIRMED
         ).values_list("activity_id", flat=True)
         return seen | {by_activity[activity_id] for activity_id in serving}
+
+    # --- The board: members offer to take their group's open requests ---------------
+
+    def scope_board(self, user):
+        return ServiceRequest.objects.filter(status__in=BOARD, group_id__in=member_group_ids(user))
+
+    def scope_offer_help(self, user):
+        """The requests of the user's groups, in any state: offering on one that closed
+        meanwhile gets a message from the service, not a 404."""
+        return ServiceRequest.objects.filter(group_id__in=member_group_ids(user))
+
+    def can_board(self, user, _obj=None) -> bool:
+        return is_volunteer(user)
+
+    def has_board(self, user) -> bool:
+        """Whether the board has a group to show the user (the link on "My page")."""
+        return bool(member_group_ids(user))
+
+    def can_offer_help(self, user, request: ServiceRequest) -> bool:
+        return request.group_id is not None and request.group_id in member_group_ids(user)
 
 
 request_policy = RequestPolicy().register()

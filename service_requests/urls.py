@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from service_requests.views import public, staff
+from service_requests.views import board, public, staff
 
 app_name = "requests"
 
@@ -9,6 +9,9 @@ CODE = r"(?P<code>[2-9A-HJ-NP-Z]{12})"
 urlpatterns = [
     # The public: ordering, the receipt, following, withdrawing, rating (by tracking code).
     path("new/", public.RequestCreateView.as_view(), name="new"),
+    # Group members: their groups' open requests, and offering to help with one.
+    path("board/", board.BoardView.as_view(), name="board"),
+    path("board/<int:pk>/offer/", board.board_offer, name="board-offer"),
     re_path(rf"^{CODE}/$", public.track, name="track"),
     re_path(rf"^{CODE}/receipt/$", public.receipt, name="receipt"),
     re_path(rf"^{CODE}/withdraw/$", public.withdraw, name="withdraw"),

@@ -129,6 +129,10 @@ EXPECTED = {
     "requests:detail": managers(others=NOT_FOUND),
     "requests:move": everyone(GET_NOT_ALLOWED),
     "requests:invite": everyone(GET_NOT_ALLOWED),
+    # The board: any logged-in account (empty without an active membership); offering to
+    # help is a POST, for members of the request's group (tests/service_requests/test_board).
+    "requests:board": logged_in(OK),
+    "requests:board-offer": everyone(GET_NOT_ALLOWED),
     # Service requests, the public's side: no login; the tracking code is the key.
     "requests:new": everyone(OK),
     "requests:track": everyone(OK),

@@ -22,6 +22,9 @@ def portal(request):
         "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
         # The service requests' queues (admins, coordinators): the policy decides.
         "can_see_requests": SimpleLazyObject(lambda: _can_see_requests(user)),
+        # The requests board (members of a group; linked from "My page", not the navigation,
+        # which would cost every page a query): the policy decides.
+        "can_see_board": SimpleLazyObject(lambda: _can_see_board(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
         # The groups a coordinator leads, for the navigation (admins use Django admin).
         "coordinated_groups": SimpleLazyObject(
@@ -34,3 +37,9 @@ def _can_see_requests(user) -> bool:
     from service_requests.permissions import request_policy
 
     return request_policy.can_queue(user)
+
+
+def _can_see_board(user) -> bool:
+    from service_requests.permissions import request_policy
+
+    return request_policy.has_board(user)

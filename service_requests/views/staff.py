@@ -225,24 +225,32 @@ class RequestEnterView(PolicyMixin, FormView):
 
 
 def _volunteers_context(user, service_request: ServiceRequest) -> dict:
-    """Once accepted: who was asked (and how it stands), and, for the group's coordinators,
-    the members suggested next, best first, each with its reasons."""
+    """The members who offered to help on the board (marked once asked); once accepted,
+    who was asked (and how it stands), and, for the group's coordinators, the members
+    suggested next, best first, each with its reasons (those who offered are listed
+    first, to tick, and not again among the suggestions)."""
     from activities.models import SignUp
+    from service_requests.board import offers_for
     from service_requests.matching import suggestions
 
     if service_request.activity_id is None:
-        return {}
+        return {"help_offers": offers_for(service_request, set())}
     asked = list(
         SignUp.objects.filter(activity_id=service_request.activity_id)
         .select_related("member")
         .order_by("created_at", "pk")
     )
+    offers = offers_for(service_request, {signup.member_id for signup in asked})
+    offered = {offer.member_id for offer in offers}
     may_ask = service_request.status in INVITING and request_policy.can_act_for_group(
         user, service_request
     )
+    ranked = suggestions(service_request) if may_ask else []
     return {
         "asked": asked,
-        "suggestions": suggestions(service_request) if may_ask else [],
+        "help_offers": offers,
+        "offers_to_ask": [offer for offer in offers if not offer.asked] if may_ask else [],
+        "suggestions": [s for s in ranked if s.member.pk not in offered],
         "may_ask": may_ask,
     }
 
