@@ -46,7 +46,12 @@ def _recent(queryset):
 
 def group_calendar(group) -> Calendar:
     calendar = _calendar(group.name_zh)
-    activities = _recent(Activity.objects.filter(group=group).exclude(status=Activity.Status.DRAFT))
+    # The public's feed: never an invitation-only activity (a requester's address).
+    activities = _recent(
+        Activity.objects.filter(group=group)
+        .exclude(status=Activity.Status.DRAFT)
+        .exclude(eligibility=Activity.Eligibility.INVITED)
+    )
     for activity in activities:
         calendar.add_component(_event(activity))
     return calendar

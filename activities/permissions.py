@@ -33,7 +33,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 
 from activities.models import Activity, Certificate, HoursCorrectionRequest, ServiceHours, SignUp
 from groups.permissions import group_policy
@@ -49,9 +49,15 @@ class ActivityPolicy(Policy):
         activities = Activity.objects.filter(group__in=group_policy.instances_for(user))
         if is_admin(user, "activities.view_activity"):
             return activities
-        return activities.filter(
-            ~Q(status=Activity.Status.DRAFT) | Q(group_id__in=managed_group_ids(user))
+        managed = Q(group_id__in=managed_group_ids(user))
+        activities = activities.filter(~Q(status=Activity.Status.DRAFT) | managed)
+        # Invitation-only ones (a service request's) for their managers and those asked.
+        asked = (
+            Exists(SignUp.objects.filter(activity=OuterRef("pk"), member__user=user))
+            if user.is_authenticated
+            else Value(False)
         )
+        return activities.filter(~Q(eligibility=Activity.Eligibility.INVITED) | managed | Q(asked))
 
     def scope_manage(self, user):
         if is_admin(user, "activities.change_activity"):
@@ -59,7 +65,11 @@ class ActivityPolicy(Policy):
         return Activity.objects.filter(group_id__in=managed_group_ids(user))
 
     def can_view(self, user, activity: Activity) -> bool:
-        return activity.status != Activity.Status.DRAFT or self.can_manage(user, activity)
+        if self.can_manage(user, activity):
+            return True
+        if activity.eligibility == Activity.Eligibility.INVITED:
+            return user.is_authenticated and activity.signups.filter(member__user=user).exists()
+        return activity.status != Activity.Status.DRAFT
 
     def can_manage(self, user, activity: Activity) -> bool:
         """The role: the group's current coordinators, and admins."""
@@ -101,6 +111,7 @@ class SignUpState:
     NOT_YET_OPEN = "not_yet_open"
     CLOSED = "closed"
     MEMBERS_ONLY = "members_only"
+    INVITED_ONLY = "invited_only"
     INACTIVE = "inactive"
     SIGNED_UP = "signed_up"
     OVERLAP = "overlap"
@@ -137,6 +148,8 @@ def signup_state(
         return SignUpState.NO_PROFILE
     if member.status != member.Status.ACTIVE:
         return SignUpState.INACTIVE
+    if activity.eligibility == Activity.Eligibility.INVITED:
+        return SignUpState.INVITED_ONLY
     if activity.eligibility == Activity.Eligibility.MEMBERS and not is_group_member:
         return SignUpState.MEMBERS_ONLY
     if clash is not None:

@@ -29,8 +29,14 @@ _LANDLINE = re.compile(r"(?<![\d-])0\d{2,3}[\s-]?\d{7,8}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
+# Full-width digits and the signs of phones and addresses, read as their ASCII forms.
+FULL_WIDTH = str.maketrans("０１２３４５６７８９＠．－＋（）", "0123456789@.-+()")
+
+
 def board_text(text: str) -> str:
-    """``text`` with the phone numbers and email addresses in it masked."""
+    """``text`` with the phone numbers and email addresses in it masked (full-width digits
+    and ＠, as Chinese input methods type them, count; the rest of the text is kept as typed)."""
+    text = text.translate(FULL_WIDTH)
     text = _PHONE.sub(lambda m: masked_phone(re.sub(r"\D", "", m.group())[-11:]), text)
     text = _LANDLINE.sub(lambda m: mask_middle(re.sub(r"\D", "", m.group()), 4, 2), text)
     return _EMAIL.sub(lambda m: masked_email(m.group()), text)
@@ -74,8 +80,16 @@ def help_offer(*, actor, request: ServiceRequest) -> HelpOffer:
 def offers_for(request: ServiceRequest, asked_member_ids: set[int]) -> list[HelpOffer]:
     """The members who offered to help with ``request``, first come first; each marked
     ``asked`` when the coordinator has asked them since (one query)."""
+    # Only members of the group it is with now (after a decline and a new dispatch, the
+    # old group's offers are not this group's to take up).
     offers = list(
-        HelpOffer.objects.filter(request=request).select_related("member").order_by("created_at")
+        HelpOffer.objects.filter(
+            request=request,
+            member__memberships__group_id=request.group_id,
+            member__memberships__status="active",
+        )
+        .select_related("member")
+        .order_by("created_at")
     )
     for offer in offers:
         offer.asked = offer.member_id in asked_member_ids

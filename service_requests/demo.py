@@ -46,7 +46,7 @@ def seed_requests(count: int, *, admin) -> int:
         request = ServiceRequest(
             requester_name=name,
             organisation=organisation,
-            phone=f"1370000{index:04d}",
+            phone=f"1980{index % 10_000_000:07d}",  # fictional, like the demo accounts
             district=district,
             wanted_group=groups.get(slug) if slug else None,
             description=need + MARK,

@@ -22,9 +22,11 @@ def overdue(now: datetime.datetime | None = None):
 
 
 def digests(now: datetime.datetime | None = None) -> dict[tuple[str, str], list]:
-    """(email, language) -> the overdue requests that person can act on."""
+    """(email, language) -> the overdue requests that person can act on: one entry per
+    address (an administrator who also coordinates a group gets one digest of both)."""
     late = list(overdue(now).select_related("group").order_by("last_action_at", "pk"))
     by_person: dict[tuple[str, str], list] = {}
+    languages: dict[str, str] = {}  # an address's first known language
     admins = [(email, "") for email in _admin_emails()]
     coordinators: dict[int, list[tuple[str, str]]] = {}
     for request in late:
@@ -34,8 +36,11 @@ def digests(now: datetime.datetime | None = None) -> dict[tuple[str, str], list]
             if request.group_id not in coordinators:
                 coordinators[request.group_id] = _coordinator_emails(request.group)
             people = coordinators[request.group_id]
-        for person in people:
-            by_person.setdefault(person, []).append(request)
+        for email, language in people:
+            language = languages.setdefault(email, language)
+            listed = by_person.setdefault((email, language), [])
+            if request not in listed:
+                listed.append(request)
     return by_person
 
 

@@ -69,6 +69,12 @@ def status_changed(request, move: str) -> None:
         if move == "dispatch":
             for email, language in _coordinator_emails(request.group):
                 _send(email, "request_dispatched", {"request": request}, language or "")
+        if move == "withdraw" and request.group_id:
+            for email, language in _coordinator_emails(request.group):
+                _send(email, "request_withdrawn", {"request": request}, language or "")
+        if move == "decline":  # back to the triage queue
+            for email in _admin_emails():
+                _send(email, "request_to_triage", {"request": request}, "")
 
 
 def low_rating(request) -> None:

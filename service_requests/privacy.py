@@ -9,9 +9,12 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from service_requests.models import ServiceRequest
+
+S = ServiceRequest.Status
 
 ERASED = {
     "requester_name": "",
@@ -29,9 +32,12 @@ ERASED = {
 def erasable(now: datetime.datetime | None = None):
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.REQUEST_ERASE_AFTER_DAYS)
-    return ServiceRequest.objects.filter(
-        status__in=(ServiceRequest.Status.CLOSED, ServiceRequest.Status.WITHDRAWN),
-        closed_at__lt=cutoff,
+    # Ended: closed or withdrawn, or completed (rated or not) and left so: a group that
+    # never closes a request does not keep its requester's data for ever.
+    ended_at = Coalesce("closed_at", "rated_at", "completed_at")
+    return ServiceRequest.objects.annotate(ended_at=ended_at).filter(
+        status__in=(S.CLOSED, S.WITHDRAWN, S.COMPLETED, S.RATED),
+        ended_at__lt=cutoff,
         erased_at__isnull=True,
     )
 

@@ -109,7 +109,7 @@ def request_accept(
         group=request.group,
         title=_("Service request No. %(number)s") % {"number": request.pk},
         kind=Activity.Kind.SERVICE,
-        eligibility=Activity.Eligibility.MEMBERS,
+        eligibility=Activity.Eligibility.INVITED,
         status=Activity.Status.DRAFT,
         capacity=volunteers_needed,
         starts_at=starts_at,
@@ -178,6 +178,18 @@ def request_withdraw(*, request: ServiceRequest) -> ServiceRequest:
     """The requester no longer needs it (by tracking code), before completion."""
     request = _begin(REQUESTER, request, "withdraw")
     request.closed_at = timezone.now()
+    activity = request.activity
+    if activity is not None and activity.cancellable and activity.starts_at > timezone.now():
+        # Everyone asked or signed up is told (activity_cancel emails them); the group's
+        # coordinators hear of the withdrawal from notify.
+        from activities.services import activity_cancel
+
+        activity_cancel(
+            actor=None,
+            activity=activity,
+            reason=_("The requester no longer needs the service."),
+            as_system=True,
+        )
     return _finish(REQUESTER, request, "withdraw")
 
 
@@ -206,7 +218,10 @@ def request_invite(*, actor, request: ServiceRequest, member_ids: list[int]):
         activity_save(actor=actor, activity=activity)
     if activity.status == Activity.Status.DRAFT:
         activity_publish(actor=actor, activity=activity)
-    by_pk = Member.objects.in_bulk(member_ids)
+    # Only the group's active members: an id from elsewhere is left out, unnamed.
+    by_pk = Member.objects.filter(
+        memberships__group_id=request.group_id, memberships__status="active"
+    ).in_bulk(member_ids)
     members = [by_pk[pk] for pk in member_ids if pk in by_pk]  # in the order chosen
     result = waitlist_invite(actor=actor, activity=activity, members=members)
     request.last_action_at = timezone.now()

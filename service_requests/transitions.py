@@ -11,7 +11,7 @@ decline                 dispatched                  submitted    the group's coo
 start                   accepted                    in service   the group's coordinators
 complete                in service                  completed    the group's coordinators
 rate                    completed                   rated        the requester (by code)
-close                   completed, rated            closed       coordinators, admins
+close                   rated                       closed       coordinators, admins
 withdraw                submitted ... in service    withdrawn    the requester (by code)
 ======================  ==========================  ===========  =====================
 """
@@ -52,7 +52,7 @@ MOVES: dict[str, Move] = {
              RequestEvent.COMPLETED, _("Mark as completed")),
         Move("rate", frozenset({S.COMPLETED}), S.RATED, "requester",
              RequestEvent.RATED, _("Rate the service")),
-        Move("close", frozenset({S.COMPLETED, S.RATED}), S.CLOSED, "group",
+        Move("close", frozenset({S.RATED}), S.CLOSED, "group",
              RequestEvent.CLOSED, _("Close")),
         Move("withdraw", frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE}),
              S.WITHDRAWN, "requester", RequestEvent.WITHDRAWN, _("Withdraw my request")),

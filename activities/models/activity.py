@@ -92,6 +92,9 @@ class Activity(models.Model):
     class Eligibility(models.TextChoices):
         PUBLIC = "public", _("All volunteers")
         MEMBERS = "members", _("Members of the group only")
+        # A service request's activity: the coordinator asks the volunteers; nobody else
+        # sees it (its place is often the requester's home).
+        INVITED = "invited", _("Only those the coordinator asks")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -72,9 +72,13 @@ def activity_publish(*, actor, activity: Activity) -> Activity:
 
 
 @transaction.atomic
-def activity_cancel(*, actor, activity: Activity, reason: str = "") -> Activity:
-    """Cancel; everyone signed up or waiting is emailed."""
-    activity_policy.require(actor, "manage", activity)
+def activity_cancel(
+    *, actor, activity: Activity, reason: str = "", as_system: bool = False
+) -> Activity:
+    """Cancel; everyone signed up or waiting is emailed. ``as_system``: no one's decision
+    but the system's (a service request its requester withdrew), recorded without an actor."""
+    if not as_system:
+        activity_policy.require(actor, "manage", activity)
     activity = lock_activity(activity)
     if not activity.cancellable:
         raise ValidationError(_("This activity can no longer be cancelled."), code="ended")

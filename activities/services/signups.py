@@ -141,6 +141,11 @@ def _refusal(state: str, activity: Activity, clash: SignUp | None) -> Validation
             % {"group": activity.group.name},
             code="not_eligible",
         )
+    if state == SignUpState.INVITED_ONLY:
+        return ValidationError(
+            _("Only the volunteers the coordinator asks take part in this activity."),
+            code="invited_only",
+        )
     if state == SignUpState.SIGNED_UP:
         return ValidationError(
             _("You are already signed up for this activity."), code="already_signed_up"
@@ -252,7 +257,7 @@ def participant_add(
         raise ValidationError(_("This activity no longer takes sign-ups."), code="closed")
     if member.status != Member.Status.ACTIVE:
         raise ValidationError(_("This member's record is inactive."), code="inactive")
-    if activity.eligibility == Activity.Eligibility.MEMBERS and not _is_group_member(
+    if activity.eligibility != Activity.Eligibility.PUBLIC and not _is_group_member(
         activity, member
     ):
         raise _refusal(SignUpState.MEMBERS_ONLY, activity, None)

@@ -256,6 +256,7 @@ def _volunteers_context(user, service_request: ServiceRequest) -> dict:
 
 
 INVITING = (ServiceRequest.Status.ACCEPTED, ServiceRequest.Status.IN_SERVICE)
+MAX_ASKED = 100  # at once: far more than any request needs
 
 
 @require_POST
@@ -265,7 +266,8 @@ def request_invite(request, pk):
     service_request = request_policy.get(
         request.user, "act_for_group", queryset=visible_requests(request), pk=pk
     )
-    member_ids = [int(v) for v in request.POST.getlist("member") if v.isdigit() and len(v) < 12]
+    values = request.POST.getlist("member")[:MAX_ASKED]
+    member_ids = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12]
     if not member_ids:
         messages.error(request, _("Tick the volunteers to ask."))
         return redirect("requests:detail", pk=service_request.pk)

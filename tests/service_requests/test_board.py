@@ -278,3 +278,11 @@ def test_the_board_costs_the_same_queries_at_5_and_50(
     large = count_queries(client, BOARD)
     assert len(client.get(BOARD).context["rows"]) == 50
     assert small == large, (small, large)
+
+
+def test_full_width_phones_and_emails_are_masked_too():
+    """As Chinese input methods type them (issue 10 review)."""
+    from service_requests.board import board_text
+
+    masked = board_text("联系我１３７１２３４５６７８，或 lin＠example.com，周末。")
+    assert masked == "联系我137****5678，或 l*n@example.com，周末。"  # the rest as typed

@@ -70,8 +70,8 @@ def test_personal_data_of_long_ended_requests_is_erased_history_too(ecommerce, s
     assert ServiceRequest.objects.filter(erased_at__isnull=False).count() == 1
 
 
-@pytest.mark.parametrize("status", [S.SUBMITTED, S.IN_SERVICE, S.COMPLETED, S.RATED])
-def test_open_or_unclosed_requests_are_never_erased(status, ecommerce):
+@pytest.mark.parametrize("status", [S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE])
+def test_open_requests_are_never_erased(status, ecommerce):
     request = old_request(900, status=status, group=ecommerce)
     ServiceRequest.objects.filter(pk=request.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=900)
@@ -79,3 +79,36 @@ def test_open_or_unclosed_requests_are_never_erased(status, ecommerce):
     call_command("erase_requests")
     request.refresh_from_db()
     assert request.phone == "13712345678"
+
+
+def test_an_admin_who_coordinates_gets_one_digest_of_both(
+    admin_user, ecommerce, django_capture_on_commit_callbacks
+):
+    from groups.models import LeaderAssignment
+    from tests.factories import LeaderAssignmentFactory, MemberFactory
+
+    admin_user.language = "en"
+    admin_user.save()
+    LeaderAssignmentFactory(
+        group=ecommerce,
+        member=MemberFactory(user=admin_user, email=admin_user.email),
+        role=LeaderAssignment.Role.COORDINATOR,
+    )
+    triage = old_request(10)
+    dispatched = old_request(8, status=S.DISPATCHED, group=ecommerce)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("request_digest")
+    (message,) = [m for m in mail.outbox if m.to == [admin_user.email]]
+    assert f"/requests/manage/{triage.pk}/" in message.body
+    assert f"/requests/manage/{dispatched.pk}/" in message.body
+
+
+def test_a_completed_request_never_closed_is_erased_in_time(ecommerce):
+    request = old_request(400, status=S.RATED, group=ecommerce, rating=5)
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        completed_at=timezone.now() - datetime.timedelta(days=400),
+        rated_at=timezone.now() - datetime.timedelta(days=399),
+    )
+    call_command("erase_requests")
+    request.refresh_from_db()
+    assert request.phone == "" and request.rating == 5

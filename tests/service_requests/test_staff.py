@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from activities.models import Activity
 from members.models import Skill
+from service_requests import services
 from service_requests.models import GroupIntake, ServiceRequest
 from tests.factories import UserFactory
 
@@ -414,12 +415,17 @@ def test_start_complete_and_close_through_the_page(client, coordinator, ecommerc
         30,
         "讲了两次课",
     )
+    # Not closed before the requester rates it (a low rating could not be dodged).
+    client.post(move_url(request, "close"))
+    request.refresh_from_db()
+    assert request.status == S.COMPLETED
+    services.request_rate(request=request, rating=4)
     assert client.post(move_url(request, "close")).status_code == 302
     request.refresh_from_db()
     assert request.status == S.CLOSED
     events = [e["event"] for e in client.get(reverse("requests:detail", args=[request.pk]))
               .context["timeline"]]  # fmt: skip
-    assert events[-3:] == ["started", "completed", "closed"]
+    assert events[-4:] == ["started", "completed", "rated", "closed"]
 
 
 def test_an_illegal_move_is_a_message_and_changes_nothing(en, coordinator, ecommerce):

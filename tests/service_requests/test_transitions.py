@@ -82,7 +82,7 @@ def test_every_move_from_every_state(move, status, admin_user, ecommerce):
 def test_the_table_offers_each_state_its_moves():
     assert [m.name for m in allowed_from(S.SUBMITTED)] == ["dispatch", "withdraw"]
     assert [m.name for m in allowed_from(S.DISPATCHED)] == ["accept", "decline", "withdraw"]
-    assert [m.name for m in allowed_from(S.COMPLETED)] == ["rate", "close"]
+    assert [m.name for m in allowed_from(S.COMPLETED)] == ["rate"]  # no closing before it
     assert allowed_from(S.CLOSED) == allowed_from(S.WITHDRAWN) == []
 
 
@@ -101,7 +101,7 @@ def test_only_an_administrator_dispatches(coordinator, ecommerce):
         services.request_dispatch(actor=coordinator, request=request, group=ecommerce)
 
 
-def test_accepting_makes_a_members_only_draft_activity_with_the_places_needed(
+def test_accepting_makes_an_invitation_only_draft_activity_with_the_places_needed(
     coordinator, ecommerce
 ):
     skill = Skill.objects.create(name="测试技能甲")
@@ -120,7 +120,7 @@ def test_accepting_makes_a_members_only_draft_activity_with_the_places_needed(
     activity = request.activity
     assert activity.group == ecommerce and activity.capacity == 3
     assert activity.status == Activity.Status.DRAFT
-    assert activity.eligibility == Activity.Eligibility.MEMBERS
+    assert activity.eligibility == Activity.Eligibility.INVITED
     assert list(activity.skills_wanted.all()) == [skill] == list(request.skills_needed.all())
     assert "13712345678" not in activity.title and "林" not in activity.title
 
@@ -194,5 +194,6 @@ def test_the_requester_emails_go_in_the_language_they_wrote_in(
     with django_capture_on_commit_callbacks(execute=True):
         services.request_dispatch(actor=admin_user, request=request, group=ecommerce)
     (message,) = [m for m in mail.outbox if m.to == ["lin@example.com"]]
-    assert message.subject.startswith(f"Your request {request.code}")
+    assert message.subject.startswith(f"Your service request No. {request.pk}")
+    assert request.code not in message.subject  # subjects show in the outbox's admin list
     assert f"/requests/{request.code}/" in message.body
