@@ -39,6 +39,12 @@ def activities_for_listing(user):
     )
 
 
+# Apps above this one add a box to an activity's page (service requests: the requester,
+# for the volunteers serving them): callables (user, activity) -> a dict with "template"
+# and its context, or None. Registered at start-up (AppConfig.ready).
+ACTIVITY_PAGE_PANELS: list = []
+
+
 def activity_page(user, activity: Activity) -> dict:
     """What the activity page shows about the visitor: their sign-up and whether (and why
     not) they may sign up, by the rule ``signup_create`` applies."""
@@ -72,6 +78,7 @@ def activity_page(user, activity: Activity) -> dict:
             is_group_member=is_group_member,
             clash=clash,
         ),
+        "panels": [p for p in (panel(user, activity) for panel in ACTIVITY_PAGE_PANELS) if p],
     }
 
 

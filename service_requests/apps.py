@@ -7,4 +7,8 @@ class ServiceRequestsConfig(AppConfig):
     verbose_name = _("Service requests")
 
     def ready(self):
+        from activities.selectors import ACTIVITY_PAGE_PANELS
         from service_requests import permissions  # noqa: F401 - registers the policy
+        from service_requests.queues import requester_panel
+
+        ACTIVITY_PAGE_PANELS.append(requester_panel)

@@ -29,7 +29,7 @@ moves that are theirs (rate, withdraw) are only reachable with it.
 from __future__ import annotations
 
 from service_requests.models import ServiceRequest
-from service_requests.transitions import MOVES
+from service_requests.transitions import MOVES, OPEN
 from volunteer_portal.permissions import Policy, is_admin, is_volunteer, managed_group_ids
 
 VIEW_PERM = "service_requests.view_servicerequest"
@@ -141,10 +141,11 @@ class RequestPolicy(Policy):
             return {request.pk for request in requests}
         managed = managed_group_ids(user)
         seen = {request.pk for request in requests if request.group_id in managed}
+        # The volunteers serving it: while it is open only (not once closed or withdrawn).
         by_activity = {
             request.activity_id: request.pk
             for request in requests
-            if request.pk not in seen and request.activity_id is not None
+            if request.pk not in seen and request.activity_id is not None and request.status in OPEN
         }
         if not by_activity or not user.is_authenticated:
             return seen

@@ -25,6 +25,7 @@ from django.utils import timezone
 from members.selectors import person_name
 from members.validators import mask_middle
 from service_requests.models import ServiceRequest
+from service_requests.permissions import request_policy
 from service_requests.transitions import OPEN
 from volunteer_portal.audit import event_label
 
@@ -147,3 +148,18 @@ def group_counts(group) -> dict:
         waiting=Count("pk", filter=Q(status=ServiceRequest.Status.DISPATCHED)),
         overdue=Count("pk", filter=Q(last_action_at__lt=overdue_cutoff(now))),
     )
+
+
+def requester_panel(user, activity) -> dict | None:
+    """On a request's activity page, for those who may see the contact (the volunteers
+    confirmed for it, the group's coordinators, admins) while the request is open: who
+    asked, how to reach them, and what they asked for. One query (the request)."""
+    request = (
+        ServiceRequest.objects.filter(activity_id=activity.pk, status__in=OPEN)
+        .only("pk", "requester_name", "organisation", "phone", "email", "description",
+              "preferred_dates", "group_id", "activity_id", "status")
+        .first()
+    )  # fmt: skip
+    if request is None or not request_policy.can_see_contact(user, request):
+        return None
+    return {"template": "service_requests/_requester_panel.html", "requester": request}

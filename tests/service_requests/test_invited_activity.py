@@ -102,3 +102,30 @@ def test_a_coordinator_cannot_ask_someone_outside_the_group_nor_learn_their_name
     )
     assert response.status_code == 200
     assert "外团秘密名字" not in response.content.decode()
+
+
+def test_the_volunteers_serving_see_who_asked_on_the_activity_page_while_it_is_open(
+    client, taken, coordinator, ecommerce
+):
+    from activities import services as activity_services
+    from activities.models import SignUp
+
+    asked, other = member_user(ecommerce, "serving"), member_user(ecommerce, "waiting")
+    services.request_invite(
+        actor=coordinator, request=taken, member_ids=[asked.member.pk, other.member.pk]
+    )
+    signup = SignUp.objects.get(activity=taken.activity, member=asked.member)
+    activity_services.offer_accept(actor=asked, signup=signup)
+    page = reverse("activities:activity-detail", args=[taken.activity.pk])
+    client.force_login(asked)
+    html = client.get(page).content.decode()
+    assert 'id="requester-panel"' in html and "13712345678" in html and "陈老板" in html
+    client.force_login(member_user(ecommerce, "bystander"))
+    assert client.get(page).status_code == 404
+    # one only offered a place (not yet confirmed) does not see it
+    client.force_login(other)
+    assert "13712345678" not in client.get(page).content.decode()
+    # once the request is withdrawn, nobody serving sees the contact any more
+    ServiceRequest.objects.filter(pk=taken.pk).update(status=ServiceRequest.Status.WITHDRAWN)
+    client.force_login(asked)
+    assert "13712345678" not in client.get(page).content.decode()
