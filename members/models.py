@@ -24,6 +24,7 @@ from members.validators import (
     MOBILE_PHONE_PATTERN,
     NATIONAL_ID_PATTERN,
     mask_middle,
+    mask_phone,
     validate_mobile_phone,
     validate_national_id,
 )
@@ -285,7 +286,7 @@ class Member(models.Model):
     @property
     def masked_phone(self) -> str:
         """The phone as shown to people who do not need it: 138****5678."""
-        return mask_middle(self.phone, 3, 4) if len(self.phone) == 11 else self.phone
+        return mask_phone(self.phone)
 
     @property
     def masked_national_id(self) -> str:

@@ -67,3 +67,9 @@ def mask_middle(value: str, keep_start: int, keep_end: int) -> str:
         return value
     end = value[len(value) - keep_end :]  # (value[-0:] would be the whole value)
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + end
+
+
+def mask_phone(phone: str) -> str:
+    """A phone as shown to people who do not need it: 138****5678 for a mobile number, and
+    every digit starred for anything else (a landline gives away too much with its ends)."""
+    return mask_middle(phone, 3, 4) if len(phone) == 11 else "*" * len(phone)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from activities.admin import NoRevertHistoryAdmin
+from members.validators import mask_phone
 from service_requests import queues
 from service_requests.models import GroupIntake, ServiceRequest
 from service_requests.permissions import request_policy
@@ -25,7 +26,7 @@ class MaskedContactHistory(HistoricalRecordContextHelper):
 
     def prepare_delta_change_value(self, change, value):
         if change.field == "phone":
-            return queues.masked_phone(value or "")
+            return mask_phone(value or "")
         if change.field == "email":
             return queues.masked_email(value or "")
         return super().prepare_delta_change_value(change, value)
@@ -78,7 +79,7 @@ class ServiceRequestAdmin(NoRevertHistoryAdmin):
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
-        return queues.masked_phone(obj.phone)
+        return mask_phone(obj.phone)
 
     @admin.display(description=_("email"))
     def masked_email(self, obj):

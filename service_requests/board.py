@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 
 from activities.models import SignUp
 from members.models import Member
-from members.validators import mask_middle
+from members.validators import mask_middle, mask_phone
 from service_requests import notify
 from service_requests.models import HelpOffer, ServiceRequest
 from service_requests.permissions import BOARD, request_policy
-from service_requests.queues import masked_email, masked_phone
+from service_requests.queues import masked_email
 
 # A mainland mobile number (spaces or dashes allowed inside), a landline with its area
 # code (0596-1234567), and an email address. Dates (2026-12-01) are none of these.
@@ -37,7 +37,7 @@ def board_text(text: str) -> str:
     """``text`` with the phone numbers and email addresses in it masked (full-width digits
     and ＠, as Chinese input methods type them, count; the rest of the text is kept as typed)."""
     text = text.translate(FULL_WIDTH)
-    text = _PHONE.sub(lambda m: masked_phone(re.sub(r"\D", "", m.group())[-11:]), text)
+    text = _PHONE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group())[-11:]), text)
     text = _LANDLINE.sub(lambda m: mask_middle(re.sub(r"\D", "", m.group()), 4, 2), text)
     return _EMAIL.sub(lambda m: masked_email(m.group()), text)
 

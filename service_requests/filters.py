@@ -1,16 +1,20 @@
-"""The staff queue's filters: state, group, kind of help, district, channel, age, overdue."""
+"""The staff queue's filters: a search (number, phone, name), state, group, kind of help,
+district, channel, age, overdue."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import ServiceGroup
 from members.models import District
+from members.validators import normalise_phone
 from service_requests.models import ServiceRequest
 from service_requests.queues import overdue_q
 from service_requests.transitions import OPEN
@@ -34,6 +38,12 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class RequestFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Number, phone or name"),
+        method="by_search",
+        max_length=100,
+        help_text=_("A requester who lost their code: find the request by phone or name."),
+    )
     status = django_filters.ChoiceFilter(
         label=_("State"), choices=_status_choices, method="by_status", empty_label=_("All states")
     )
@@ -62,12 +72,25 @@ class RequestFilter(django_filters.FilterSet):
 
     class Meta:
         model = ServiceRequest
-        fields = ["status", "group", "kind", "district", "channel", "older_than", "overdue"]
+        fields = ["q", "status", "group", "kind", "district", "channel", "older_than", "overdue"]
 
     def __init__(self, *args, groups, **kwargs):
         """``groups``: the groups whose requests the reader sees (the filter's choices)."""
         super().__init__(*args, **kwargs)
         self.filters["group"].queryset = groups
+
+    def by_search(self, queryset, name, value):
+        """A number (the request's, or the last digits of a phone), a whole phone however
+        typed, or part of the requester's name or organisation."""
+        value = value.strip()
+        digits = re.sub(r"\D", "", value)
+        if digits and re.fullmatch(r"(No\.?|#|第)?\s*[\d\s\-+]+号?", value, re.IGNORECASE):
+            if len(digits) >= 10:
+                return queryset.filter(phone=normalise_phone(value))
+            return queryset.filter(Q(pk=int(digits)) | Q(phone__endswith=digits))
+        return queryset.filter(
+            Q(requester_name__icontains=value) | Q(organisation__icontains=value)
+        )
 
     def by_status(self, queryset, name, value):
         if value == OPEN_STATES:

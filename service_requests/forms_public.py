@@ -1,6 +1,9 @@
-"""The public's forms: ordering a service (with its honeypot), and rating it."""
+"""The public's forms: ordering a service (with its honeypot), rating it, and finding it
+again by its tracking code."""
 
 from __future__ import annotations
+
+import re
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
@@ -12,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from groups.models import ServiceGroup
 from members.models import District
 from members.validators import normalise_phone, validate_mobile_phone
-from service_requests.models import ServiceRequest
+from service_requests.models import CODE_ALPHABET, CODE_LENGTH, ServiceRequest
 from volunteer_portal.forms import PlainTextMixin
 
 
@@ -132,3 +135,34 @@ class RatingForm(PlainTextMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
+
+
+class LookupForm(PlainTextMixin, forms.Form):
+    """The tracking code typed from a receipt or an email: in any case, with or without the
+    spaces or dashes it may be written with."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "class": "font-monospace",
+                "placeholder": "ABCD EFGH JKMN",
+            }
+        ),
+    )
+
+    def clean_code(self):
+        code = re.sub(r"[\s\-_.·]", "", self.cleaned_data["code"]).upper()
+        if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+            raise forms.ValidationError(
+                gettext_lazy(
+                    "A tracking code has 12 letters and digits, as on your receipt "
+                    "(no 0, 1, I or O)."
+                ),
+                code="format",
+            )
+        return code

@@ -111,6 +111,21 @@ class CompleteForm(MoveForm):
     )
 
 
+class CancelForm(MoveForm):
+    reason = forms.CharField(
+        label=_("What the requester said"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Who asked to withdraw it, how and when (a call on 3 May, say)."),
+    )
+    confirm = forms.BooleanField(
+        label=_("The requester asked for this. Its activity, if any, is cancelled."),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data["reason"]}
+
+
 class NoFieldsForm(MoveForm):
     """Start, close: a button only."""
 
@@ -122,6 +137,7 @@ FORMS: dict[str, type[MoveForm]] = {
     "start": NoFieldsForm,
     "complete": CompleteForm,
     "close": NoFieldsForm,
+    "cancel": CancelForm,
 }
 
 

@@ -112,6 +112,11 @@ class ServiceRequest(models.Model):
         help_text=_("Made when the group accepts: sign-ups, check-in and hours as usual."),
     )
     decline_reason = models.TextField(_("reason for declining"), blank=True)
+    withdraw_reason = models.TextField(
+        _("reason for withdrawing"),
+        blank=True,
+        help_text=_("When staff withdraw it for the requester (who called, say)."),
+    )
     delivery_notes = models.TextField(_("delivery notes"), blank=True)
     people_served = models.PositiveIntegerField(_("people served"), null=True, blank=True)
     # Evaluation

@@ -69,7 +69,7 @@ def status_changed(request, move: str) -> None:
         if move == "dispatch":
             for email, language in _coordinator_emails(request.group):
                 _send(email, "request_dispatched", {"request": request}, language or "")
-        if move == "withdraw" and request.group_id:
+        if move in ("withdraw", "cancel") and request.group_id:
             for email, language in _coordinator_emails(request.group):
                 _send(email, "request_withdrawn", {"request": request}, language or "")
         if move == "decline":  # back to the triage queue

@@ -7,7 +7,9 @@
 ``can_queue``            the queues: admins and coordinators (a volunteer: 403)
 ``can_dispatch``         an administrator, while the move is allowed (transitions.py)
 ``can_<group move>``     the request's group's current coordinators, and admins
-                         (accept, decline, start, complete, close), while allowed
+                         (accept, decline, start, complete, close, and cancel: a
+                         withdrawal for the requester; for a request still in
+                         triage, admins), while allowed
 ``can_see_contact``      admins who may change requests, the coordinators of the
                          group it is dispatched to, and the volunteers serving it (a
                          confirmed place on its activity); everyone else, view-only
@@ -110,7 +112,7 @@ class RequestPolicy(Policy):
             return self.can_triage(user, request)
         if move.who == "group":
             return self.can_act_for_group(user, request)
-        return False  # the requester's moves go by tracking code, not by account
+        return False  # the requester's go by tracking code; the system's by command
 
     def can_dispatch(self, user, request) -> bool:
         return self.may_move(user, request, "dispatch")
@@ -129,6 +131,9 @@ class RequestPolicy(Policy):
 
     def can_close(self, user, request) -> bool:
         return self.may_move(user, request, "close")
+
+    def can_cancel(self, user, request) -> bool:
+        return self.may_move(user, request, "cancel")
 
     def can_see_contact(self, user, request: ServiceRequest) -> bool:
         return request.pk in self.contact_visible(user, [request])

@@ -24,6 +24,7 @@ ERASED = {
     "description": "",
     "preferred_dates": "",
     "decline_reason": "",
+    "withdraw_reason": "",
     "delivery_notes": "",
     "rating_comment": "",
 }

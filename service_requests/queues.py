@@ -23,8 +23,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from members.selectors import person_name
-from members.validators import mask_middle
-from service_requests.models import ServiceRequest
+from members.validators import mask_middle, mask_phone
+from service_requests.models import RequestEvent, ServiceRequest
 from service_requests.permissions import request_policy
 from service_requests.transitions import OPEN
 from volunteer_portal.audit import event_label
@@ -100,16 +100,12 @@ def masked_email(email: str) -> str:
     return f"{shown}@{domain}" if domain else shown
 
 
-def masked_phone(phone: str) -> str:
-    return mask_middle(phone, 3, 4) if len(phone) == 11 else "*" * len(phone)
-
-
 def contact_of(service_request: ServiceRequest, visible: bool) -> dict:
     """The phone and email as this reader may see them."""
     if visible:
         return {"phone": service_request.phone, "email": service_request.email, "masked": False}
     return {
-        "phone": masked_phone(service_request.phone),
+        "phone": mask_phone(service_request.phone),
         "email": masked_email(service_request.email),
         "masked": True,
     }
@@ -133,10 +129,19 @@ def timeline(service_request: ServiceRequest) -> list[dict]:
                 "label": event_label(MODEL_LABEL, reason),
                 "by": person_name(record.history_user) if record.history_user_id else None,
                 "group": record.group if reason == "dispatched" else None,
-                "reason": record.decline_reason if reason == "declined" else "",
+                "reason": _reason(record, reason),
             }
         )
     return entries
+
+
+def _reason(record, event: str) -> str:
+    """The reason given with a move: a group's for declining, staff's for withdrawing."""
+    if event == RequestEvent.DECLINED:
+        return record.decline_reason
+    if event == RequestEvent.WITHDRAWN:
+        return record.withdraw_reason
+    return ""
 
 
 def group_counts(group) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -176,7 +177,21 @@ def request_rate(*, request: ServiceRequest, rating: int, comment: str = "") -> 
 @transaction.atomic
 def request_withdraw(*, request: ServiceRequest) -> ServiceRequest:
     """The requester no longer needs it (by tracking code), before completion."""
-    request = _begin(REQUESTER, request, "withdraw")
+    return _withdraw(REQUESTER, _begin(REQUESTER, request, "withdraw"), "withdraw")
+
+
+@transaction.atomic
+def request_cancel(*, actor, request: ServiceRequest, reason: str) -> ServiceRequest:
+    """The same, made by staff for a requester who asked them (on the phone, at the desk:
+    many have no email and keep no code), with what they said."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why: who asked, and when.")})
+    request = _begin(actor, request, "cancel")
+    request.withdraw_reason = reason.strip()
+    return _withdraw(actor, request, "cancel")
+
+
+def _withdraw(actor, request: ServiceRequest, name: str) -> ServiceRequest:
     request.closed_at = timezone.now()
     activity = request.activity
     if activity is not None and activity.cancellable and activity.starts_at > timezone.now():
@@ -190,7 +205,26 @@ def request_withdraw(*, request: ServiceRequest) -> ServiceRequest:
             reason=_("The requester no longer needs the service."),
             as_system=True,
         )
-    return _finish(REQUESTER, request, "withdraw")
+    return _finish(actor, request, name)
+
+
+@transaction.atomic
+def close_unrated(now: datetime.datetime | None = None) -> int:
+    """Close the requests completed more than REQUEST_RATING_DAYS ago that the requester
+    has not rated (the ``close_requests`` command, daily): the rating window has passed.
+    Each is closed through the table's "lapse" move, with its history; no one is emailed."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.REQUEST_RATING_DAYS)
+    due = ServiceRequest.objects.select_for_update(skip_locked=True).filter(
+        status=ServiceRequest.Status.COMPLETED, completed_at__lt=cutoff
+    )
+    count = 0
+    for request in due:  # a handful a day: each keeps its own history record
+        request.status = MOVES["lapse"].target
+        request.closed_at = request.last_action_at = now
+        audited_save(request, actor=None, event=MOVES["lapse"].event)
+        count += 1
+    return count
 
 
 # Offers to volunteers asked for a request last this long (unless the activity says).

@@ -13,7 +13,16 @@ complete                in service                  completed    the group's coo
 rate                    completed                   rated        the requester (by code)
 close                   rated                       closed       coordinators, admins
 withdraw                submitted ... in service    withdrawn    the requester (by code)
+cancel                  submitted ... in service    withdrawn    coordinators, admins (for
+                                                                 a requester who asks them)
+lapse                   completed                   closed       the system, once the
+                                                                 rating window has passed
 ======================  ==========================  ===========  =====================
+
+"cancel" is the requester's withdrawal made by staff (a phone call, a visit: many
+requesters have no email and keep no code), with the reason. "lapse" is done only by the
+``close_requests`` command, REQUEST_RATING_DAYS after completion, so a request the
+requester never rates does not stay open for ever; there is no button for it.
 """
 
 from __future__ import annotations
@@ -26,13 +35,15 @@ from service_requests.models import RequestEvent, ServiceRequest
 
 S = ServiceRequest.Status
 
+OPEN = frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE})
+
 
 @dataclass(frozen=True)
 class Move:
     name: str
     sources: frozenset[str]
     target: str
-    who: str  # "admin", "group" (its coordinators, and admins) or "requester"
+    who: str  # "admin", "group" (its coordinators, and admins), "requester" or "system"
     event: str
     label: object
 
@@ -54,12 +65,14 @@ MOVES: dict[str, Move] = {
              RequestEvent.RATED, _("Rate the service")),
         Move("close", frozenset({S.RATED}), S.CLOSED, "group",
              RequestEvent.CLOSED, _("Close")),
-        Move("withdraw", frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE}),
-             S.WITHDRAWN, "requester", RequestEvent.WITHDRAWN, _("Withdraw my request")),
+        Move("withdraw", OPEN, S.WITHDRAWN, "requester", RequestEvent.WITHDRAWN,
+             _("Withdraw my request")),
+        Move("cancel", OPEN, S.WITHDRAWN, "group", RequestEvent.WITHDRAWN,
+             _("Withdraw for the requester")),
+        Move("lapse", frozenset({S.COMPLETED}), S.CLOSED, "system", RequestEvent.CLOSED,
+             _("Close unrated")),
     )
 }  # fmt: skip
-
-OPEN = frozenset({S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.IN_SERVICE})
 
 
 def allowed_from(status: str) -> list[Move]:

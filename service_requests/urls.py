@@ -9,6 +9,7 @@ CODE = r"(?P<code>[2-9A-HJ-NP-Z]{12})"
 urlpatterns = [
     # The public: ordering, the receipt, following, withdrawing, rating (by tracking code).
     path("new/", public.RequestCreateView.as_view(), name="new"),
+    path("track/", public.LookupView.as_view(), name="lookup"),
     # Group members: their groups' open requests, and offering to help with one.
     path("board/", board.BoardView.as_view(), name="board"),
     path("board/<int:pk>/offer/", board.board_offer, name="board-offer"),

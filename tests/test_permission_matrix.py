@@ -135,6 +135,7 @@ EXPECTED = {
     "requests:board-offer": everyone(GET_NOT_ALLOWED),
     # Service requests, the public's side: no login; the tracking code is the key.
     "requests:new": everyone(OK),
+    "requests:lookup": everyone(OK),  # public: anyone types a code
     "requests:track": everyone(OK),
     "requests:receipt": everyone(OK),
     "requests:withdraw": everyone(GET_NOT_ALLOWED),

@@ -109,11 +109,25 @@ def queue_email(
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,
         next_attempt_at=timezone.now(),
     )
+    if getattr(_state, "muted", False):
+        return
     batch = getattr(_state, "batch", None)
     if batch is not None:
         batch.append(email)
     else:
         _write([email])
+
+
+@contextlib.contextmanager
+def muted():
+    """Queue nothing inside the block: demo data (``seed_demo``) is made through the same
+    services as real work, and its fictional people must not be emailed."""
+    before = getattr(_state, "muted", False)
+    _state.muted = True
+    try:
+        yield
+    finally:
+        _state.muted = before
 
 
 @contextlib.contextmanager

@@ -211,6 +211,7 @@ RATE_LIMITS = {
     # The public's service requests: every attempt per address, sent requests per phone.
     "request-address": env.str("RATE_LIMIT_REQUEST_ADDRESS", default="10/h"),
     "request-phone": env.str("RATE_LIMIT_REQUEST_PHONE", default="3/d"),
+    "request-lookup": env.str("RATE_LIMIT_REQUEST_LOOKUP", default="20/h"),  # typed codes
 }
 
 # Login throttling (django-axes, members.lockout): an account is locked for a cool-off
@@ -349,3 +350,5 @@ INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=14)
 REQUEST_OVERDUE_DAYS = env.int("REQUEST_OVERDUE_DAYS", default=7)
 # The requester's personal data is erased this many days after a request is closed.
 REQUEST_ERASE_AFTER_DAYS = env.int("REQUEST_ERASE_AFTER_DAYS", default=365)
+# A completed request the requester has not rated is closed this many days after completion.
+REQUEST_RATING_DAYS = env.int("REQUEST_RATING_DAYS", default=30)

@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.views.generic import CreateView
+from django.views.generic import CreateView, FormView
 
 from activities.models import SignUp
 from members.validators import normalise_phone
 from service_requests import services
-from service_requests.forms_public import RatingForm, RequestForm
+from service_requests.forms_public import LookupForm, RatingForm, RequestForm
 from service_requests.models import RequestEvent, ServiceRequest
 from service_requests.transitions import allowed_from
 from volunteer_portal import throttle
@@ -87,6 +87,31 @@ class RequestCreateView(throttle.RateLimitedFormMixin, PolicyMixin, CreateView):
     def get_context_data(self, **kwargs):
         kwargs.setdefault("erase_after_days", settings.REQUEST_ERASE_AFTER_DAYS)
         return super().get_context_data(**kwargs)
+
+
+# --- Finding a request again by its code --------------------------------------------------
+
+
+class LookupView(throttle.RateLimitedFormMixin, PolicyMixin, FormView):
+    """/requests/track/: the code typed in (read out from a receipt, copied from an
+    email) leads to the tracking page. Every attempt counts against a limit per address,
+    so the form is no faster a way to guess codes than the addresses themselves."""
+
+    policy = None
+    login_required = False
+    form_class = LookupForm
+    template_name = "service_requests/lookup.html"
+    rate_limits = (("request-lookup", "ip"),)
+
+    def form_valid(self, form):
+        code = form.cleaned_data["code"]
+        if not ServiceRequest.objects.filter(code=code).exists():
+            form.add_error(
+                "code",
+                _("No request has this code. Check it against your receipt or email."),
+            )
+            return self.form_invalid(form)
+        return redirect("requests:track", code=code)
 
 
 # --- The receipt and the tracking page -----------------------------------------------------

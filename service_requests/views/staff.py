@@ -40,6 +40,7 @@ SERVICES = {
     "start": services.request_start,
     "complete": services.request_complete,
     "close": services.request_close,
+    "cancel": services.request_cancel,
 }
 
 DONE = {
@@ -51,6 +52,7 @@ DONE = {
     "start": gettext_lazy("Request No. %(number)s is in service."),
     "complete": gettext_lazy("Request No. %(number)s is completed."),
     "close": gettext_lazy("Request No. %(number)s is closed."),
+    "cancel": gettext_lazy("Request No. %(number)s is withdrawn for the requester."),
 }
 
 

@@ -267,6 +267,63 @@ def test_code_groups_split_the_code_in_fours():
     assert code_groups("ABCDEFGHJKMN") == ["ABCD", "EFGH", "JKMN"]
 
 
+# --- Finding a request again by its code ---------------------------------------------------
+
+LOOKUP = "/requests/track/"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["{code}", "{lower}", " {spaced} ", "{dashed}"],
+    ids=["plain", "lower", "spaced", "dashed"],
+)
+def test_a_typed_code_leads_to_its_tracking_page_however_it_is_written(client, db, typed):
+    request = submitted()
+    code = request.code
+    value = typed.format(
+        code=code,
+        lower=code.lower(),
+        spaced=" ".join(code_groups(code)),
+        dashed="-".join(code_groups(code)),
+    )
+    response = client.post(LOOKUP, {"code": value})
+    assert response.status_code == 302 and response["Location"] == track_url(request)
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [("ABCDEFGHJKMN", "No request has this code"), ("ABC", "12 letters and digits"),
+     ("ABCD EFGH JK0O", "12 letters and digits"), ("", "required"),
+     ("\x00" * 12, "Null characters")],
+    ids=["unknown", "short", "not-in-alphabet", "empty", "control"],
+)  # fmt: skip
+def test_a_wrong_code_gets_a_field_error_on_the_page(client, db, typed, message):
+    client.cookies["django_language"] = "en"
+    submitted()
+    response = client.post(LOOKUP, {"code": typed})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["code"])
+    assert "data-error-summary" in response.content.decode()
+
+
+def test_typing_codes_is_limited_per_address(client, db, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "request-lookup": "2/h"}
+    client.cookies["django_language"] = "en"
+    request = submitted()
+    for _ in range(2):
+        client.post(LOOKUP, {"code": "ABCDEFGHJKMN"})
+    response = client.post(LOOKUP, {"code": request.code})  # even a right one, now
+    assert response.status_code == 429
+    assert "Please wait" in messages_of(response)
+    assert client.post(LOOKUP, {"code": request.code}, REMOTE_ADDR="10.0.3.1").status_code == 302
+
+
+def test_the_request_form_leads_to_the_lookup(client, db):
+    body = client.get(NEW).content.decode()
+    assert f'href="{LOOKUP}"' in body
+    assert client.get(LOOKUP).status_code == 200
+
+
 # --- The tracking page ---------------------------------------------------------------------
 
 

@@ -170,10 +170,30 @@ def query_world(ecommerce):
     }
 
 
+def test_a_request_is_found_by_number_phone_or_name(client, admin_user, coordinator, ecommerce):
+    """A requester who lost the code calls: staff find the request by the phone (however
+    typed, or its last digits), the number, or the name; a coordinator only among theirs."""
+    lin = make_request(ecommerce, S.DISPATCHED, phone="13712345678", requester_name="林阿姨")
+    wang = make_request(
+        None, S.SUBMITTED, phone="13900001111", requester_name="王先生", organisation="后坂村委会"
+    )
+    client.force_login(admin_user)
+    queue = reverse("requests:queue")
+    cases = {
+        "137 1234 5678": {lin.pk}, "+86 139-0000-1111": {wang.pk}, "5678": {lin.pk},
+        f"No.{wang.pk}": {wang.pk}, "林阿": {lin.pk}, "后坂": {wang.pk}, "陈": set(),
+    }  # fmt: skip
+    for typed, expected in cases.items():
+        assert rows_of(client.get(queue, {"q": typed})) == expected, typed
+    client.force_login(coordinator)
+    assert rows_of(client.get(queue, {"q": "13900001111"})) == set()  # still in triage
+
+
 @pytest.mark.parametrize(
     "query",
     ["older_than=abc", "older_than=-1", "older_than=99999999999999", "kind=x", "kind=99999",
-     "group=abc", "status=nope", "page=999", "overdue=maybe", "district=%E2%80%AE"],
+     "group=abc", "status=nope", "page=999", "overdue=maybe", "district=%E2%80%AE",
+     "q=" + "9" * 200, "q=No.99999999999999999999"],
 )  # fmt: skip
 def test_bad_filter_values_never_break_the_queue(query, client, admin_user, query_world):
     client.force_login(admin_user)
@@ -304,7 +324,8 @@ def test_the_page_offers_each_reader_the_moves_they_may_make_now(
     client.force_login(coordinator)
     page = html(client.get(reverse("requests:detail", args=[requests_world["mine"].pk])))
     assert 'id="move-accept"' in page and 'id="move-decline"' in page
-    assert 'id="move-dispatch"' not in page and "withdraw" not in page
+    assert 'id="move-dispatch"' not in page and 'id="move-withdraw"' not in page
+    assert 'id="move-cancel"' in page  # for a requester who calls: staff withdraw it
     client.force_login(admin_user)
     page = html(client.get(reverse("requests:detail", args=[requests_world["triage"].pk])))
     assert 'id="move-dispatch"' in page and 'id="move-accept"' not in page
@@ -428,6 +449,27 @@ def test_start_complete_and_close_through_the_page(client, coordinator, ecommerc
     assert events[-4:] == ["started", "completed", "rated", "closed"]
 
 
+def test_staff_withdraw_a_request_for_a_requester_who_called(en, coordinator, ecommerce):
+    """Many requesters have no email and keep no code: they call. The coordinator
+    withdraws it with what they said, after ticking the box; without it, a field error."""
+    en.force_login(coordinator)
+    request = make_request(ecommerce, S.ACCEPTED, email="")
+    response = en.post(move_url(request, "cancel"), {"cancel-reason": "12月1日来电"})
+    assert response.status_code == 200
+    assert response.context["failed_form"].errors == {"confirm": ["This field is required."]}
+    assert '<details class="mt-3" open id="move-cancel-details">' in html(response)
+    request.refresh_from_db()
+    assert request.status == S.ACCEPTED
+    data = {"cancel-reason": "12月1日来电，说不需要了", "cancel-confirm": "on"}
+    response = en.post(move_url(request, "cancel"), data, follow=True)
+    assert "withdrawn for the requester" in html(response)
+    request.refresh_from_db()
+    assert request.status == S.WITHDRAWN and request.withdraw_reason == "12月1日来电，说不需要了"
+    (last,) = response.context["timeline"][-1:]
+    assert last["event"] == "withdrawn" and last["reason"] == request.withdraw_reason
+    assert 'id="withdraw-reason"' in html(response)
+
+
 def test_an_illegal_move_is_a_message_and_changes_nothing(en, coordinator, ecommerce):
     en.force_login(coordinator)
     request = make_request(ecommerce, S.DISPATCHED)
@@ -447,7 +489,7 @@ def test_accepting_twice_tells_the_second_that_it_is_no_longer_possible(en, coor
     assert Activity.objects.count() == 1
 
 
-@pytest.mark.parametrize("move", ["explode", "rate", "withdraw", "DISPATCH"])
+@pytest.mark.parametrize("move", ["explode", "rate", "withdraw", "lapse", "DISPATCH"])
 def test_a_forged_or_requesters_move_is_not_found(move, client, admin_user, requests_world):
     client.force_login(admin_user)
     request = requests_world["mine"]

@@ -56,8 +56,21 @@ def do(move, request, actor):
         "close": lambda: services.request_close(actor=actor, request=request),
         "rate": lambda: services.request_rate(request=request, rating=5, comment="很好"),
         "withdraw": lambda: services.request_withdraw(request=request),
+        "cancel": lambda: services.request_cancel(
+            actor=actor, request=request, reason="林阿姨来电说不需要了"
+        ),
+        "lapse": lambda: _lapse(request),
     }
     return calls[move]()
+
+
+def _lapse(request):
+    """The system's move: the command closes what is due, and says nothing of the rest."""
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        completed_at=timezone.now() - datetime.timedelta(days=40)
+    )
+    if not services.close_unrated():
+        raise ValidationError("no longer possible")
 
 
 @pytest.mark.parametrize("status", S.values)
@@ -80,9 +93,12 @@ def test_every_move_from_every_state(move, status, admin_user, ecommerce):
 
 
 def test_the_table_offers_each_state_its_moves():
-    assert [m.name for m in allowed_from(S.SUBMITTED)] == ["dispatch", "withdraw"]
-    assert [m.name for m in allowed_from(S.DISPATCHED)] == ["accept", "decline", "withdraw"]
-    assert [m.name for m in allowed_from(S.COMPLETED)] == ["rate"]  # no closing before it
+    assert [m.name for m in allowed_from(S.SUBMITTED)] == ["dispatch", "withdraw", "cancel"]
+    assert [m.name for m in allowed_from(S.DISPATCHED)] == [
+        "accept", "decline", "withdraw", "cancel"
+    ]  # fmt: skip
+    # No closing by hand before the rating: only the rating window's lapse closes it.
+    assert [m.name for m in allowed_from(S.COMPLETED)] == ["rate", "lapse"]
     assert allowed_from(S.CLOSED) == allowed_from(S.WITHDRAWN) == []
 
 
@@ -197,3 +213,73 @@ def test_the_requester_emails_go_in_the_language_they_wrote_in(
     assert message.subject.startswith(f"Your service request No. {request.pk}")
     assert request.code not in message.subject  # subjects show in the outbox's admin list
     assert f"/requests/{request.code}/" in message.body
+
+
+def test_staff_withdraw_for_a_requester_with_the_reason_and_the_group_hears(
+    coordinator, other_coordinator, ecommerce, django_capture_on_commit_callbacks
+):
+    """A requester with no email who calls the group: the coordinator withdraws it for
+    them, saying who asked; another group's coordinator may not; a reason is needed."""
+    request = make_request(group=ecommerce, status=S.ACCEPTED, email="")
+    with pytest.raises(PermissionDenied):
+        services.request_cancel(actor=other_coordinator, request=request, reason="来电")
+    with pytest.raises(ValidationError):
+        services.request_cancel(actor=coordinator, request=request, reason="   ")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_cancel(actor=coordinator, request=request, reason=" 12月1日来电 ")
+    request.refresh_from_db()
+    assert request.status == S.WITHDRAWN and request.closed_at
+    assert request.withdraw_reason == "12月1日来电"
+    record = request.history.latest()
+    assert record.history_change_reason == RequestEvent.WITHDRAWN
+    assert record.history_user == coordinator
+    assert [m.to for m in mail.outbox] == [[coordinator.member.email]]
+
+
+def test_a_request_still_in_triage_is_withdrawn_for_the_requester_by_an_admin_only(
+    admin_user, coordinator
+):
+    request = make_request()
+    with pytest.raises(PermissionDenied):
+        services.request_cancel(actor=coordinator, request=request, reason="来电")
+    services.request_cancel(actor=admin_user, request=request, reason="来电")
+    request.refresh_from_db()
+    assert request.status == S.WITHDRAWN
+
+
+def test_unrated_requests_close_once_the_rating_window_passes(ecommerce, settings):
+    settings.REQUEST_RATING_DAYS = 30
+    now = timezone.now()
+    due = make_request(group=ecommerce, status=S.COMPLETED)
+    recent = make_request(group=ecommerce, status=S.COMPLETED)
+    rated = make_request(group=ecommerce, status=S.RATED, rating=4)
+    for request, days in ((due, 31), (recent, 29), (rated, 90)):
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            completed_at=now - datetime.timedelta(days=days)
+        )
+    assert services.close_unrated(now) == 1
+    assert services.close_unrated(now) == 0  # nothing twice
+    states = dict(ServiceRequest.objects.values_list("pk", "status"))
+    assert states == {due.pk: S.CLOSED, recent.pk: S.COMPLETED, rated.pk: S.RATED}
+    due.refresh_from_db()
+    assert due.closed_at == now and due.rating is None
+    assert due.history.latest().history_change_reason == RequestEvent.CLOSED
+    with pytest.raises(ValidationError):  # too late to rate now
+        services.request_rate(request=due, rating=5)
+
+
+def test_the_close_requests_command_reports_what_it_closed(ecommerce, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.LANGUAGE_CODE = "en"
+    request = make_request(group=ecommerce, status=S.COMPLETED)
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        completed_at=timezone.now() - datetime.timedelta(days=365)
+    )
+    out = StringIO()
+    call_command("close_requests", stdout=out)
+    assert "1" in out.getvalue()
+    request.refresh_from_db()
+    assert request.status == S.CLOSED

@@ -25,6 +25,7 @@ from members.models import (
     User,
 )
 from service_requests.demo import seed_requests
+from volunteer_portal import mail
 
 # Invented names for the leaders of each group: (head, deputy head).
 LEADERS = {
@@ -176,7 +177,7 @@ class Command(BaseCommand):
         if members < 0:
             raise CommandError("--members cannot be negative.")
 
-        with transaction.atomic():
+        with transaction.atomic(), mail.muted():
             groups = {g.slug: g for g in ServiceGroup.objects.all()}
             missing = set(LEADERS) - set(groups)
             if missing:
