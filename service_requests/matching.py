@@ -117,9 +117,17 @@ def suggestions(request: ServiceRequest, *, limit: int = 20) -> list[Suggestion]
         .annotate(total=Sum("hours"))
         .values("total")
     )
+    # Every figure a subquery per member, none a join: no GROUP BY over the group's
+    # members (which made PostgreSQL evaluate the rotation subqueries twice per member).
+    matched = (
+        Member.skills.through.objects.filter(member_id=OuterRef("pk"), skill_id__in=wanted)
+        .values("member_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     ranked = (
         members.annotate(
-            skills_matched=Count("skills", filter=Q(skills__in=wanted), distinct=True),
+            skills_matched=Coalesce(Subquery(matched), Value(0)),
             same_district=Case(
                 When(district=request.district, then=Value(True)),
                 default=Value(False),
