@@ -125,3 +125,29 @@ def test_a_villager_orders_follows_and_rates_a_service_on_a_phone(page_for, live
     request.refresh_from_db()
     assert request.rating == 5 and request.status == ServiceRequest.Status.RATED
     assert_no_sideways_scrolling(page, "the tracking page, rated")
+
+
+def test_a_requester_finds_their_request_again_by_typing_the_code(page_for, live_server, groups):
+    """A code read off a receipt, typed on a phone in lower case with spaces: a wrong one
+    gets its error on the first screen; the right one opens the tracking page."""
+    request = ServiceRequest.objects.create(
+        requester_name="林阿姨", phone="13712345678", district="longwen",
+        description="想学习网上销售芦柑。", wanted_group=groups,
+    )  # fmt: skip
+    base = live_server.url
+    page = page_for(**PHONE, language="zh-hans")
+    page.goto(f"{base}/requests/new/")
+    page.click("#already-sent a")
+    page.wait_for_url(f"{base}/requests/track/")
+    page.fill("input[name=code]", "abcd efgh jkmn")
+    page.click("#lookup-submit")
+    page.wait_for_selector("[data-error-summary]")
+    assert on_first_screen(page, "[data-error-summary]")
+    assert_no_sideways_scrolling(page, "the lookup with an error")
+    assert_accessible(page, "the lookup with an error")
+    screenshot(page, "request-lookup-phone")
+    typed = " ".join(request.code[i : i + 4] for i in range(0, 12, 4)).lower()
+    page.fill("input[name=code]", typed)
+    page.click("#lookup-submit")
+    page.wait_for_url(f"{base}/requests/{request.code}/")
+    assert page.get_attribute("#request-status", "data-status") == "submitted"
