@@ -4,6 +4,7 @@ again by its tracking code."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
@@ -156,7 +157,8 @@ class LookupForm(PlainTextMixin, forms.Form):
     )
 
     def clean_code(self):
-        code = re.sub(r"[\s\-_.·]", "", self.cleaned_data["code"]).upper()
+        typed = unicodedata.normalize("NFKC", self.cleaned_data["code"])  # full-width ＡＢ
+        code = re.sub(r"[\s\-_.·—–－]", "", typed).upper()
         if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
             raise forms.ValidationError(
                 gettext_lazy(

@@ -119,7 +119,7 @@ class CancelForm(MoveForm):
         help_text=_("Who asked to withdraw it, how and when (a call on 3 May, say)."),
     )
     confirm = forms.BooleanField(
-        label=_("The requester asked for this. Its activity, if any, is cancelled."),
+        label=_("The requester asked for this. Its activity is cancelled if it has not started."),
     )
 
     def service_kwargs(self) -> dict:

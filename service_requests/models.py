@@ -4,11 +4,13 @@ it (群众评单). Which moves are allowed when is the table in ``transitions.py
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -157,6 +159,15 @@ class ServiceRequest(models.Model):
         # By number: the tracking code is the requester's key (it withdraws the request),
         # so it stays out of admin titles, history pages and logs.
         return _("Request No. %(number)s") % {"number": self.pk}
+
+    @property
+    def rating_deadline(self) -> datetime.date | None:
+        """The last day the requester may rate the service: REQUEST_RATING_DAYS after
+        completion (then ``close_requests`` closes it unrated)."""
+        if self.completed_at is None:
+            return None
+        last = self.completed_at + datetime.timedelta(days=settings.REQUEST_RATING_DAYS)
+        return timezone.localdate(last)
 
     @property
     def low_rating(self) -> bool:

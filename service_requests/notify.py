@@ -65,7 +65,7 @@ def received(request) -> None:
 def status_changed(request, move: str) -> None:
     with email_batch():
         if move != "rate":
-            _to_requester(request, "request_status")
+            _to_requester(request, "request_status", rate_by=request.rating_deadline)
         if move == "dispatch":
             for email, language in _coordinator_emails(request.group):
                 _send(email, "request_dispatched", {"request": request}, language or "")

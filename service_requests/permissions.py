@@ -30,6 +30,8 @@ moves that are theirs (rate, withdraw) are only reachable with it.
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from service_requests.models import ServiceRequest
 from service_requests.transitions import MOVES, OPEN
 from volunteer_portal.permissions import Policy, is_admin, is_volunteer, managed_group_ids
@@ -160,6 +162,13 @@ class RequestPolicy(Policy):
             activity_id__in=by_activity, member__user=user, status=SignUp.Status.CONFIRMED
         ).values_list("activity_id", flat=True)
         return seen | {by_activity[activity_id] for activity_id in serving}
+
+    def contact_q(self, user) -> Q:
+        """The requests whose phone and email ``user`` may see, as a filter (for a search
+        by phone); the volunteers serving one do not search the queues."""
+        if is_admin(user, CHANGE_PERM):
+            return Q()
+        return Q(group_id__in=managed_group_ids(user))
 
     # --- The board: members offer to take their group's open requests ---------------
 

@@ -8,6 +8,7 @@ import datetime
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     BooleanField,
     Case,
     Count,
@@ -25,9 +26,10 @@ from django.utils import timezone
 from members.selectors import person_name
 from members.validators import mask_middle, mask_phone
 from service_requests.models import RequestEvent, ServiceRequest
-from service_requests.permissions import request_policy
+from service_requests.permissions import VIEW_PERM, request_policy
 from service_requests.transitions import OPEN
 from volunteer_portal.audit import event_label
+from volunteer_portal.permissions import is_admin, managed_group_ids
 
 MODEL_LABEL = "service_requests.ServiceRequest"
 
@@ -111,25 +113,36 @@ def contact_of(service_request: ServiceRequest, visible: bool) -> dict:
     }
 
 
-def timeline(service_request: ServiceRequest) -> list[dict]:
+def timeline(service_request: ServiceRequest, reader=None, *, masked: bool = False) -> list[dict]:
     """Every move of the request, oldest first: when, what, who (by name; the requester's
     own moves and those of the system have no account). One query."""
     records = service_request.history.select_related("history_user__member", "group").order_by(
         "history_date", "history_id"
     )
-    entries = []
+    from service_requests.board import board_text  # (the board reads this module)
+
+    everything = reader is None or is_admin(reader, VIEW_PERM)
+    managed = managed_group_ids(reader) if reader is not None else frozenset()
+    entries, before = [], None  # before: the request's group in the previous record
     for record in records:
         reason = record.history_change_reason or ""
+        group_id, before = (record.group_id or before), record.group_id
         if not reason or (entries and entries[-1]["event"] == reason):
             continue  # a save without a move (a typo corrected), or a move's second record
+        # Who made a move, and why, while the request was with another group is that
+        # group's business: a coordinator sees their own group's, and the intake.
+        shown = everything or group_id is None or group_id in managed
+        why = _reason(record, reason) if shown else ""
         entries.append(
             {
                 "when": record.history_date,
                 "event": reason,
                 "label": event_label(MODEL_LABEL, reason),
-                "by": person_name(record.history_user) if record.history_user_id else None,
+                "by": person_name(record.history_user)
+                if shown and record.history_user_id
+                else None,
                 "group": record.group if reason == "dispatched" else None,
-                "reason": _reason(record, reason),
+                "reason": board_text(why) if masked and why else why,
             }
         )
     return entries
@@ -144,15 +157,26 @@ def _reason(record, event: str) -> str:
     return ""
 
 
+RATINGS_SHOWN_DAYS = 365
+
+
 def group_counts(group) -> dict:
-    """A group's open requests, how many wait for it to accept, how many are overdue: one
-    query (the dashboard's box)."""
+    """A group's open requests, how many wait for it to accept, how many are overdue, and
+    how requesters rated its services in the last year (how many, the average, how many
+    low): one query (the dashboard's box)."""
     now = timezone.now()
-    return ServiceRequest.objects.filter(group=group, status__in=OPEN).aggregate(
-        open=Count("pk"),
+    rated = Q(rated_at__gte=now - datetime.timedelta(days=RATINGS_SHOWN_DAYS), rating__isnull=False)
+    counts = ServiceRequest.objects.filter(group=group).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN)),
         waiting=Count("pk", filter=Q(status=ServiceRequest.Status.DISPATCHED)),
-        overdue=Count("pk", filter=Q(last_action_at__lt=overdue_cutoff(now))),
+        overdue=Count("pk", filter=overdue_q(now)),
+        rated=Count("pk", filter=rated),
+        average=Avg("rating", filter=rated),
+        low=Count("pk", filter=rated & Q(rating__lte=2)),
     )
+    if counts["average"] is not None:
+        counts["average"] = round(counts["average"], 1)
+    return counts
 
 
 def requester_panel(user, activity) -> dict | None:

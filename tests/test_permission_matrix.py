@@ -46,6 +46,10 @@ def managers(outcome=OK, others=FORBIDDEN):
 EXPECTED = {
     "home": everyone(OK),
     "healthz": everyone(OK),
+    "impact": everyone(OK),  # the public summary: figures only, no names
+    # Reports (issue 11): admins (every group) and coordinators (their own groups').
+    "reports:report": {**managers(), "other_coordinator": OK},
+    "reports:report-xlsx": {**managers(), "other_coordinator": OK},
     "signup": {**everyone(REDIRECT), "anonymous": OK},  # logged in: off to "my page"
     "groups:group-list": everyone(OK),
     "groups:group-detail": everyone(OK),
@@ -140,6 +144,8 @@ EXPECTED = {
     "requests:receipt": everyone(OK),
     "requests:withdraw": everyone(GET_NOT_ALLOWED),
     "requests:rate": everyone(GET_NOT_ALLOWED),
+    # The hours ledger (phones, identity numbers): admins with reports.export_hours_ledger.
+    "reports:ledger": {**everyone(FORBIDDEN), "anonymous": LOGIN, "admin": OK},
 }
 
 

@@ -22,6 +22,8 @@ def portal(request):
         "can_use_admin_site": SimpleLazyObject(lambda: permissions.can_use_admin_site(user)),
         # The service requests' queues (admins, coordinators): the policy decides.
         "can_see_requests": SimpleLazyObject(lambda: _can_see_requests(user)),
+        # The impact reports (admins, coordinators): the policy decides.
+        "can_see_reports": SimpleLazyObject(lambda: _can_see_reports(user)),
         # The requests board (members of a group; linked from "My page", not the navigation,
         # which would cost every page a query): the policy decides.
         "can_see_board": SimpleLazyObject(lambda: _can_see_board(user)),
@@ -43,3 +45,9 @@ def _can_see_board(user) -> bool:
     from service_requests.permissions import request_policy
 
     return request_policy.has_board(user)
+
+
+def _can_see_reports(user) -> bool:
+    from reports.permissions import report_policy
+
+    return report_policy.can_view(user)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "groups",
     "activities",
     "service_requests",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -116,9 +117,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # over millions of rows, not for a page's queries, which it can slow tenfold (the
     # volunteer suggestions: 80 ms of work, 780 ms of compiling). Off, as for most web apps;
     # DATABASE_JIT=on gives it back.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c jit={'on' if env.bool('DATABASE_JIT', default=False) else 'off'}"
-    )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _jit = f"-c jit={'on' if env.bool('DATABASE_JIT', default=False) else 'off'}"
+    _options["options"] = f"{_options.get('options', '')} {_jit}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"

@@ -8,6 +8,7 @@ from django.views.static import serve as serve_file
 
 from activities import views as activity_views
 from members import views as member_views
+from reports.views import impact as impact_views
 from volunteer_portal import views
 
 # A database that is down answers 503, wherever it failed (volunteer_portal/middleware.py).
@@ -26,6 +27,8 @@ urlpatterns = [
     path("members/me/", activity_views.MyPageView.as_view(), name="me"),
     path("members/", include("members.urls")),
     path("requests/", include("service_requests.urls")),
+    path("reports/", include("reports.urls")),
+    path("about/impact/", impact_views.impact, name="impact"),
     path("", include("activities.urls")),
     path("accounts/signup/", member_views.SignupView.as_view(), name="signup"),
     path("accounts/logout/", member_views.LogoutView.as_view(), name="logout"),

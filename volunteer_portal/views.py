@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from activities.selectors import activities_for_listing
 from groups.selectors import groups_with_heads
+from reports.summary import impact_summary
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +18,11 @@ logger = logging.getLogger(__name__)
 def home(request):
     groups = groups_with_heads(request.user).filter(is_active=True)
     upcoming = activities_for_listing(request.user).upcoming().order_by("starts_at", "pk")[:6]
-    return render(request, "home.html", {"groups": groups, "upcoming_activities": upcoming})
+    return render(
+        request,
+        "home.html",
+        {"groups": groups, "upcoming_activities": upcoming, "impact": impact_summary()},
+    )
 
 
 @never_cache

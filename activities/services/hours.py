@@ -41,6 +41,17 @@ from volunteer_portal.permissions import is_self, require_self
 
 MAX_HOURS = Decimal("240")
 
+# Apps above this one hear when approved hours change (reports: its public summary is
+# cached): callables without arguments, run after the commit. Registered at start-up
+# (AppConfig.ready), as activities.selectors.ACTIVITY_PAGE_PANELS is. Approving is a bulk
+# update, which sends no post_save.
+HOURS_APPROVED_HOOKS: list = []
+
+
+def _tell_approved() -> None:
+    for hook in HOURS_APPROVED_HOOKS:
+        transaction.on_commit(hook)
+
 
 def _require_recordable(activity: Activity) -> None:
     """Attendance and hours only once check-in has opened, and never for a cancelled one."""
@@ -189,6 +200,8 @@ def hours_approve(*, actor, activity: Activity, entry_ids) -> BatchResult:
         approved, ["status", "approved_by", "approved_at"], actor=actor, event=HoursEvent.APPROVED
     )
     result.done = len(approved)
+    if approved:
+        _tell_approved()
     return result
 
 
@@ -213,7 +226,9 @@ def hours_correct(*, actor, signup: SignUp, hours: Decimal, note: str) -> Servic
         approved_by=history_user(actor),
         approved_at=timezone.now(),
     )
-    return audited_save(entry, actor=actor, event=HoursEvent.CORRECTION, clean=True)
+    audited_save(entry, actor=actor, event=HoursEvent.CORRECTION, clean=True)
+    _tell_approved()
+    return entry
 
 
 @transaction.atomic

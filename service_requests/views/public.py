@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -214,6 +215,14 @@ NEXT_STEP = {
 }
 
 
+def next_step(service_request) -> str:
+    if service_request.status == S.COMPLETED and service_request.completed_at:
+        return _("The service is completed. Please tell us how it went, by %(date)s.") % {
+            "date": date_format(service_request.rating_deadline, "Y-m-d")
+        }
+    return NEXT_STEP.get(service_request.status, "")
+
+
 @never_cache
 @policy_required(login_required=False)
 def track(request, code):
@@ -225,7 +234,7 @@ def track(request, code):
         {
             "service_request": service_request,
             "code_groups": code_groups(service_request.code),
-            "next_step": NEXT_STEP.get(service_request.status, ""),
+            "next_step": next_step(service_request),
             "timeline": timeline(service_request),
             "volunteers": serving_volunteers(service_request),
             "can_withdraw": "withdraw" in moves,

@@ -20,6 +20,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from groups.models import ServiceGroup
 from service_requests import queues, services
+from service_requests.board import board_text
 from service_requests.filters import RequestFilter
 from service_requests.forms_staff import FORMS, RequestEnterForm
 from service_requests.models import ServiceRequest
@@ -114,7 +115,11 @@ def detail_context(request, service_request: ServiceRequest, failed=None) -> dic
         **_volunteers_context(user, service_request),
         "service_request": service_request,
         "contact": queues.contact_of(service_request, visible),
-        "timeline": queues.timeline(service_request),
+        "timeline": queues.timeline(service_request, user, masked=not visible),
+        # Free text staff typed ("called on 3 May from 138…"): masked like the contacts.
+        "withdraw_reason": board_text(service_request.withdraw_reason)
+        if not visible
+        else service_request.withdraw_reason,
         "moves": moves,
         "failed_form": failed,
         "skills_needed": list(service_request.skills_needed.all()),

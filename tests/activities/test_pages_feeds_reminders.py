@@ -108,8 +108,10 @@ def test_the_month_calendar_places_activities_on_their_day(client, ecommerce):
 def test_activity_lists_cost_the_same_queries_at_10_and_2000(client, ecommerce, url_name):
     url = reverse(url_name)
     add_activities(10, group_id=ecommerce.pk)
+    client.get(url)  # the home page's impact figures are cached (their own test counts them)
     small = count_queries(client, url)
     add_activities(1990, group_id=ecommerce.pk)
+    client.get(url)
     large = count_queries(client, url)
     assert small == large <= 12
 

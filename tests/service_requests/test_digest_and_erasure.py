@@ -13,6 +13,9 @@ from service_requests.models import ServiceRequest
 S = ServiceRequest.Status
 
 
+SET_BY_OLD_REQUEST = ("phone", "email", "requester_name", "description")
+
+
 def old_request(days_idle: int, **fields):
     request = ServiceRequest.objects.create(
         requester_name="林阿姨", phone="13712345678", email="lin@example.com",
@@ -46,7 +49,12 @@ def test_the_digest_goes_to_who_can_act_once_a_day(
 
 def test_personal_data_of_long_ended_requests_is_erased_history_too(ecommerce, settings):
     settings.REQUEST_ERASE_AFTER_DAYS = 365
-    ended = old_request(400, status=S.CLOSED, group=ecommerce, rating=4, people_served=20)
+    from service_requests.privacy import ERASED
+
+    ended = old_request(
+        400, status=S.CLOSED, group=ecommerce, rating=4, people_served=20,
+        **{f: "林阿姨 13712345678" for f in ERASED if f not in SET_BY_OLD_REQUEST},
+    )  # fmt: skip
     ServiceRequest.objects.filter(pk=ended.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=400)
     )
@@ -62,8 +70,8 @@ def test_personal_data_of_long_ended_requests_is_erased_history_too(ecommerce, s
     assert (ended.district, ended.rating, ended.people_served, ended.group) == (
         "longwen", 4, 20, ecommerce,
     )  # fmt: skip
-    for row in ServiceRequest.history.filter(id=ended.pk):
-        assert (row.requester_name, row.phone, row.email) == ("", "", "")
+    for row in [ended, *ServiceRequest.history.filter(id=ended.pk)]:
+        assert {field: getattr(row, field) for field in ERASED} == ERASED  # every free text
     recent.refresh_from_db()
     assert recent.phone == "13712345678" and recent.erased_at is None
     call_command("erase_requests")  # nothing left to do

@@ -189,6 +189,17 @@ def test_a_request_is_found_by_number_phone_or_name(client, admin_user, coordina
     assert rows_of(client.get(queue, {"q": "13900001111"})) == set()  # still in triage
 
 
+def test_view_only_staff_cannot_unmask_a_phone_by_searching(client, viewer, ecommerce):
+    """Searching the last digits one more at a time would reveal the number they see
+    masked: for them a number finds a request by its number only."""
+    request = make_request(ecommerce, S.DISPATCHED, phone="13712345678")
+    client.force_login(viewer)
+    queue = reverse("requests:queue")
+    assert rows_of(client.get(queue, {"q": "5678"})) == set()
+    assert rows_of(client.get(queue, {"q": "13712345678"})) == set()
+    assert rows_of(client.get(queue, {"q": str(request.pk)})) == {request.pk}
+
+
 @pytest.mark.parametrize(
     "query",
     ["older_than=abc", "older_than=-1", "older_than=99999999999999", "kind=x", "kind=99999",
@@ -470,6 +481,58 @@ def test_staff_withdraw_a_request_for_a_requester_who_called(en, coordinator, ec
     assert 'id="withdraw-reason"' in html(response)
 
 
+@pytest.mark.parametrize(
+    "role, expected",
+    [("anonymous", "login"), ("volunteer", 404), ("staff", 404), ("other_coordinator", 404),
+     ("viewer", 403), ("coordinator", 302), ("admin", 302)],
+)  # fmt: skip
+def test_withdrawing_for_the_requester_per_role(role, expected, request, client, ecommerce):
+    target = make_request(ecommerce, S.DISPATCHED)
+    if role == "viewer":
+        client.force_login(request.getfixturevalue("viewer"))
+    elif role == "admin":
+        client.force_login(request.getfixturevalue("admin_user"))
+    elif role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    data = {"cancel-reason": "来电", "cancel-confirm": "on"}
+    response = client.post(move_url(target, "cancel"), data)
+    if expected == "login":
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    else:
+        assert response.status_code == expected
+    target.refresh_from_db()
+    assert (target.status == S.WITHDRAWN) == (expected == 302)
+
+
+def test_a_reason_typed_with_a_phone_is_masked_for_view_only_staff(
+    client, viewer, coordinator, ecommerce
+):
+    request = make_request(ecommerce, S.DISPATCHED)
+    services.request_cancel(actor=coordinator, request=request, reason="13812345678 来电说不需要了")
+    client.force_login(viewer)
+    page = html(client.get(reverse("requests:detail", args=[request.pk])))
+    assert "13812345678" not in page and "138****5678" in page
+
+
+def test_another_groups_moves_show_no_names_or_reasons_to_a_coordinator(
+    client, admin_user, coordinator, other_coordinator, ecommerce, culture
+):
+    """Declined by culture, then dispatched to e-commerce: its coordinator sees that it
+    was declined, not by whom or why."""
+    request = make_request(None, S.SUBMITTED)
+    services.request_dispatch(actor=admin_user, request=request, group=culture)
+    services.request_decline(actor=other_coordinator, request=request, reason="我们团人手不足")
+    services.request_dispatch(actor=admin_user, request=request, group=ecommerce)
+    client.force_login(coordinator)
+    entries = client.get(reverse("requests:detail", args=[request.pk])).context["timeline"]
+    declined = next(e for e in entries if e["event"] == "declined")
+    assert declined["by"] is None and declined["reason"] == ""
+    client.force_login(admin_user)
+    entries = client.get(reverse("requests:detail", args=[request.pk])).context["timeline"]
+    declined = next(e for e in entries if e["event"] == "declined")
+    assert declined["by"] and declined["reason"] == "我们团人手不足"
+
+
 def test_an_illegal_move_is_a_message_and_changes_nothing(en, coordinator, ecommerce):
     en.force_login(coordinator)
     request = make_request(ecommerce, S.DISPATCHED)
@@ -611,6 +674,27 @@ def test_the_dashboard_counts_the_groups_open_and_overdue_requests(en, coordinat
     page = html(en.get(reverse("activities:dashboard", args=["ecommerce"])))
     box = page[page.index('id="dashboard-requests"') :]
     assert "2 open requests" in box and "1 to accept" in box and "1 overdue" in box
+
+
+def test_the_dashboard_shows_how_requesters_rated_the_group(en, coordinator, ecommerce):
+    now = timezone.now()
+    for rating, days in ((5, 10), (4, 100), (2, 30), (1, 400)):  # the last: over a year ago
+        request = make_request(ecommerce, S.RATED, rating=rating)
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            rated_at=now - datetime.timedelta(days=days)
+        )
+    make_request(culture_group(), S.RATED, rating=1, rated_at=now)  # another group's
+    en.force_login(coordinator)
+    page = html(en.get(reverse("activities:dashboard", args=["ecommerce"])))
+    box = page[page.index('id="dashboard-requests"') :]
+    assert "Rated 3.7 of 5 on average by 3 requesters in the last year" in box
+    assert "1 low rating" in box
+
+
+def culture_group():
+    from groups.models import ServiceGroup
+
+    return ServiceGroup.objects.get(slug="culture")
 
 
 def test_the_admin_list_masks_phones_for_view_only_staff(client, viewer, admin_user, ecommerce):

@@ -283,3 +283,34 @@ def test_the_close_requests_command_reports_what_it_closed(ecommerce, settings):
     assert "1" in out.getvalue()
     request.refresh_from_db()
     assert request.status == S.CLOSED
+
+
+def test_staff_withdrawing_tells_the_requester_and_says_it_was_at_their_wish(
+    coordinator, ecommerce, django_capture_on_commit_callbacks
+):
+    request = make_request(group=ecommerce, status=S.DISPATCHED, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_cancel(actor=coordinator, request=request, reason="called on Monday")
+    by_person = {m.to[0]: m for m in mail.outbox}
+    assert "lin@example.com" in by_person  # the requester hears it is withdrawn
+    note = by_person[coordinator.member.email].body
+    assert "at their wish" in note or "应需求方要求代为撤回" in note
+
+
+def test_the_tracking_page_and_email_say_until_when_the_service_can_be_rated(
+    client, ecommerce, settings, django_capture_on_commit_callbacks, admin_user
+):
+    settings.REQUEST_RATING_DAYS = 30
+    request = make_request(group=ecommerce, status=S.IN_SERVICE, language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_complete(
+            actor=admin_user, request=request, delivery_notes="done", people_served=3
+        )
+    request.refresh_from_db()
+    deadline = request.rating_deadline
+    assert deadline == timezone.localdate(request.completed_at + datetime.timedelta(days=30))
+    (email,) = [m for m in mail.outbox if m.to == ["lin@example.com"]]
+    assert f"until {deadline:%Y-%m-%d}" in email.body
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/requests/{request.code}/").content.decode()
+    assert f"by {deadline:%Y-%m-%d}" in page

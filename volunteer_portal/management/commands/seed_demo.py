@@ -1,31 +1,48 @@
-"""Fictional demo data: accounts to try each role, leaders for every group, members.
+"""Fictional demo data: accounts to try each role, leaders for every group, members, and a
+year of history (``demo_history``: activities with sign-ups, waiting lists, attendance and
+hours; members joining and leaving; service requests from order to rating).
 
 Every name here is invented; none stands for a real person. Idempotent: running it
-again creates only what is missing and resets the demo accounts' passwords.
+again creates only what is missing and resets the demo accounts' passwords. Rows are
+written in bulk, with their history (``seed_demo --members 10000 --activities 2000
+--requests 5000`` takes under a minute on PostgreSQL), and no one is emailed.
 """
 
 import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from activities.demo import Step, insert_with_history
+from activities.models import Activity
 from groups.models import LeaderAssignment, Membership, ServiceGroup
 from members.models import (
     District,
     Education,
     Industry,
     Member,
+    MemberEvent,
     PersonnelCategory,
     PoliticalStatus,
     Skill,
     User,
 )
+from reports.summary import invalidate as impact_summary_invalidate
 from service_requests.demo import seed_requests
 from volunteer_portal import mail
+from volunteer_portal.demo_history import (
+    ACTIVITY_TITLES,
+    DEMO_ACTIVITY_PREFIX,
+    SIGNUPS_PER_MEMBER,
+    join_upcoming,
+    joined_at,
+    membership_rows,
+    record_brand,
+    seed_activities,
+    seed_record,
+)
 
 # Invented names for the leaders of each group: (head, deputy head).
 LEADERS = {
@@ -61,52 +78,9 @@ CATEGORIES = [
 ]  # fmt: skip
 
 DEMO_PHONE_PREFIX = "198"
-DEMO_ACTIVITY_PREFIX = "【演示】"
-# Each group's own kind of work: (title, kind, local start hour, length in hours), every
-# figure as it would really be.
-ACTIVITY_TITLES = {
-    "agriculture": [
-        ("乡村电商助农直播", "service", 14, 4),
-        ("农产品网上推介会", "exchange", 9, 3),
-        ("志愿者骨干培训", "training", 9, 3),
-    ],
-    "ecommerce": [
-        ("直播带货培训班", "training", 9, 3),
-        ("网店运营实操课", "training", 14, 3),
-        ("乡村电商助农直播", "service", 14, 4),
-    ],
-    "industry": [
-        ("供需对接交流会", "exchange", 14, 2),
-        ("中小企业发展沙龙", "exchange", 14, 2),
-        ("企业用工政策宣讲", "training", 9, 2),
-    ],
-    "culture": [
-        ("文明实践文艺演出", "service", 19, 2),
-        ("社区文化志愿服务", "service", 9, 3),
-        ("关爱留守儿童读书会", "service", 9, 2),
-    ],
-    "finance-tax": [
-        ("小微企业免费税务咨询", "service", 9, 3),
-        ("个税政策宣讲会", "training", 14, 2),
-        ("创业者财务入门课", "training", 19, 2),
-    ],
-}
-# The demo volunteer's last 15 months with the culture group, a recurring programme about twice
-# a month: 32 activities, 112 approved hours, so their page shows one star (100 hours)
-# earned the way a real volunteer earns it, never more hours than an activity lasted.
-RECORD_BRAND = ("culture", "文明实践周末行")
-RECORD_ACTIVITIES = [
-    ("社区文明实践宣传", "service", 9, 3),
-    ("文化下乡惠民演出", "service", 14, 4),
-    ("关爱留守儿童读书会", "service", 9, 2),
-    ("志愿者骨干培训", "training", 14, 3),
-    ("传统节日民俗活动", "service", 9, 4),
-    ("文明城市创建志愿服务", "service", 8, 3),
-    ("非遗文化进校园", "service", 14, 3),
-    ("乡村振兴文艺汇演", "service", 9, 6),
-]
-RECORD_SIZE = 32
-RECORD_EVERY_DAYS = 14
+__all__ = ["ACTIVITY_TITLES", "DEMO_ACTIVITY_PREFIX", "Command", "demo_member"]
+# Leaders and the demo accounts have been in their groups since before the year of history.
+SINCE_DAYS = 500
 LEADER_PHONE_PREFIX = "197"
 
 
@@ -139,7 +113,10 @@ def demo_member(index: int, phone: str) -> Member:
 
 
 class Command(BaseCommand):
-    help = "Create fictional demo data (accounts admin, coordinator, volunteer and members)."
+    help = (
+        "Create fictional demo data (accounts admin, coordinator, volunteer, members) and "
+        "a year of history."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -153,13 +130,14 @@ class Command(BaseCommand):
             "--activities",
             type=int,
             default=12,
-            help="How many demo activities, with sign-ups (default 12).",
+            help="How many demo activities over the last year and the next month, with sign-ups, "
+            "attendance and hours (default 12).",
         )
         parser.add_argument(
             "--requests",
             type=int,
             default=12,
-            help="How many demo service requests, in every state (default 12).",
+            help="How many demo service requests over the last year, in every state (default 12).",
         )
         parser.add_argument("--force", action="store_true", help="Run even though DEBUG is off.")
 
@@ -177,17 +155,27 @@ class Command(BaseCommand):
         if members < 0:
             raise CommandError("--members cannot be negative.")
 
+        now = timezone.now()
         with transaction.atomic(), mail.muted():
             groups = {g.slug: g for g in ServiceGroup.objects.all()}
             missing = set(LEADERS) - set(groups)
             if missing:
                 raise CommandError(f"Service groups missing (run migrate): {sorted(missing)}")
-            accounts = self._accounts(password)
-            self._leaders(groups, accounts)
-            created = self._members(groups, members)
-            made = self._activities(groups, accounts, activities)
-            record = self._service_record(groups, accounts) if activities else 0
-            asked = seed_requests(max(requests, 0), admin=accounts["admin"].user)
+            since = now - datetime.timedelta(days=SINCE_DAYS)
+            accounts = self._accounts(password, since)
+            self._leaders(groups, accounts, since)
+            deciders = self._deciders(groups, accounts)
+            created = self._members(groups, members, deciders, now)
+            made = self._activities(groups, accounts, activities, members, deciders, now)
+            record = (
+                seed_record(groups["culture"], accounts["volunteer"], deciders["culture"], now)
+                if activities
+                else 0
+            )
+            asked = seed_requests(max(requests, 0), admin=accounts["admin"].user, now=now)
+        # The rows went in directly, past the services' hooks: the public summary's cached
+        # figures would be an hour behind.
+        impact_summary_invalidate()
 
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))
         self.stdout.write(f"  {created} new demo members ({members} wanted in all).")
@@ -199,7 +187,7 @@ class Command(BaseCommand):
         for username in ACCOUNTS:
             self.stdout.write(f"    {username:<12} / {password}")
 
-    def _accounts(self, password: str) -> dict[str, Member]:
+    def _accounts(self, password: str, since) -> dict[str, Member]:
         result = {}
         for username, (name, phone, superuser) in ACCOUNTS.items():
             user, _ = User.objects.get_or_create(
@@ -222,10 +210,11 @@ class Command(BaseCommand):
                     setattr(member, field, getattr(profile, field))
                 member.save()
                 member.skills.set(Skill.objects.order_by("pk")[len(result) : len(result) + 2])
+                Member.objects.filter(pk=member.pk).update(created_at=since)
             result[username] = member
         return result
 
-    def _leaders(self, groups: dict[str, ServiceGroup], accounts: dict[str, Member]) -> None:
+    def _leaders(self, groups: dict[str, ServiceGroup], accounts, since) -> None:
         today = timezone.localdate()
         term_start = today - datetime.timedelta(days=400)
         for index, (slug, (head, deputy)) in enumerate(LEADERS.items()):
@@ -233,12 +222,14 @@ class Command(BaseCommand):
             for offset, (name, role) in enumerate(
                 ((head, LeaderAssignment.Role.HEAD), (deputy, LeaderAssignment.Role.DEPUTY))
             ):
-                member, _ = Member.objects.get_or_create(
+                member, created = Member.objects.get_or_create(
                     phone=f"{LEADER_PHONE_PREFIX}0000{index}{offset}00",
                     defaults={"full_name": name, "email": f"leader-{slug}-{offset}@example.com"},
                 )
+                if created:
+                    Member.objects.filter(pk=member.pk).update(created_at=since)
                 self._term(group, member, role, term_start)
-                self._membership(group, member)
+                self._membership(group, member, since)
         past_slug, past_name = PAST_HEAD
         past_member, _ = Member.objects.get_or_create(
             phone=f"{LEADER_PHONE_PREFIX}00009990", defaults={"full_name": past_name}
@@ -264,8 +255,8 @@ class Command(BaseCommand):
         self._term(
             ecommerce, accounts["coordinator"], LeaderAssignment.Role.COORDINATOR, term_start
         )
-        self._membership(ecommerce, accounts["coordinator"])
-        self._membership(groups["culture"], accounts["volunteer"])
+        self._membership(ecommerce, accounts["coordinator"], since)
+        self._membership(groups["culture"], accounts["volunteer"], since)
 
     @staticmethod
     def _term(group, member, role, start) -> None:
@@ -277,236 +268,68 @@ class Command(BaseCommand):
             LeaderAssignment.objects.create(group=group, member=member, role=role, start_date=start)
 
     @staticmethod
-    def _membership(group, member) -> None:
-        Membership.objects.get_or_create(
+    def _membership(group, member, since) -> None:
+        membership, created = Membership.objects.get_or_create(
             group=group,
             member=member,
             status=Membership.Status.ACTIVE,
+            defaults={"decided_at": since},
         )
+        if created:
+            Membership.objects.filter(pk=membership.pk).update(created_at=since)
 
-    def _members(self, groups: dict[str, ServiceGroup], count: int) -> int:
-        """Demo members spread over the groups; every fifth one in two groups."""
+    @staticmethod
+    def _deciders(groups, accounts) -> dict[str, int]:
+        """Who approves in each group: its coordinator with an account, else the admin."""
+        coordinators = dict(
+            LeaderAssignment.objects.current()
+            .filter(member__user__isnull=False)
+            .values_list("group__slug", "member__user_id")
+        )
+        return {slug: coordinators.get(slug, accounts["admin"].user_id) for slug in groups}
+
+    def _members(self, groups: dict[str, ServiceGroup], count: int, deciders, now) -> int:
+        """Demo members spread over the groups, every fifth one in two; joined over the
+        last years (many in the last one), some of them left since."""
         phones = [f"{DEMO_PHONE_PREFIX}{index + 1:08d}" for index in range(count)]
         existing = set(Member.objects.filter(phone__in=phones).values_list("phone", flat=True))
-        new = [
-            demo_member(index, phone) for index, phone in enumerate(phones) if phone not in existing
-        ]
-        bulk_create_with_history(new, Member, batch_size=1000)
+        new = []
+        for index, phone in enumerate(phones):
+            if phone not in existing:
+                member = demo_member(index, phone)
+                member.created_at = joined_at(index, now)
+                new.append((member, [Step(member.created_at, MemberEvent.CREATED)]))
+        insert_with_history(Member, new, dated=("created_at",))
         skills = list(Skill.objects.order_by("pk").values_list("pk", flat=True))
         through = Member.skills.through
-        new_ids = Member.objects.filter(phone__in=[m.phone for m in new]).values_list("pk", "phone")
-        links = []
-        for pk, phone in new_ids if skills else ():
-            index = int(phone[len(DEMO_PHONE_PREFIX) :]) - 1
-            for k in range(1 + index % 3):
-                links.append(
-                    through(member_id=pk, skill_id=skills[(index * 7 + k * 5) % len(skills)])
-                )
-        through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
-        ordered = list(LEADERS)
-        members = Member.objects.filter(phone__in=phones).only("pk", "phone")
-        memberships = []
-        for member in members:
+        links, memberships, ordered = [], [], list(LEADERS)
+        for member, _ in new:
             index = int(member.phone[len(DEMO_PHONE_PREFIX) :]) - 1
-            slugs = {ordered[index % len(ordered)]}
+            for k in range(1 + index % 3) if skills else ():
+                skill = skills[(index * 7 + k * 5) % len(skills)]
+                links.append(through(member_id=member.pk, skill_id=skill))
+            slugs = [ordered[index % len(ordered)]]
             if index % 5 == 0:
-                slugs.add(ordered[(index + 2) % len(ordered)])
-            memberships.extend(
-                Membership(member=member, group=groups[slug], status=Membership.Status.ACTIVE)
-                for slug in slugs
-            )
-        # The one-live-membership constraint makes a second run skip existing rows.
-        Membership.objects.bulk_create(memberships, batch_size=1000, ignore_conflicts=True)
+                slugs.append(ordered[(index + 2) % len(ordered)])
+            mine = [groups[slug] for slug in slugs]
+            memberships += membership_rows(member, index, mine, deciders, now)
+        through.objects.bulk_create(links, batch_size=2000, ignore_conflicts=True)
+        insert_with_history(Membership, memberships, dated=("created_at",))
         return len(new)
 
-    def _activities(self, groups, accounts, count: int) -> int:
-        """Demo activities: a few past and completed (with approved hours, the demo
-        volunteer among those who served), the rest upcoming, some full."""
-        from activities.models import Activity, Brand, SignUp, Theme
-
-        record_brand = self._record_brand(groups)
-        demo_activities = Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX).exclude(
-            brand=record_brand
+    def _activities(self, groups, accounts, count: int, members: int, deciders, now) -> int:
+        """The groups' year of demo activities (``demo_history``), the ones missing; the
+        demo volunteer signs up for a few upcoming ones."""
+        existing = (
+            Activity.objects.filter(title__startswith=DEMO_ACTIVITY_PREFIX)
+            .exclude(brand=record_brand(groups["culture"]))
+            .count()
         )
-        existing = demo_activities.count()
         if existing >= count:
             return 0
-        themes = list(Theme.objects.order_by("pk"))
-        slugs = list(LEADERS)
-        brand, _ = Brand.objects.get_or_create(
-            group=groups["finance-tax"],
-            name="每月税务咨询日",
-            defaults={"description": "每月第一个周六上午的免费税务咨询（演示）。"},
+        per_activity = min(60.0, max(6.0, SIGNUPS_PER_MEMBER * members / count))
+        upcoming = seed_activities(
+            groups, existing, count, per_activity=per_activity, deciders=deciders, now=now
         )
-        members = list(Member.objects.filter(phone__startswith=DEMO_PHONE_PREFIX)[:200])
-        volunteer = accounts["volunteer"]
-        now = timezone.now()
-        activities, signups = [], []
-        for index in range(existing, count):
-            slug = slugs[index % len(slugs)]
-            own = ACTIVITY_TITLES[slug]
-            title, kind, hour, length = own[index // len(slugs) % len(own)]
-            past = index % 4 == 0
-            start = local_time(now, days=(-20 - index) if past else (2 + index % 60), hour=hour)
-            activities.append(
-                Activity(
-                    group=groups[slug],
-                    title=f"{DEMO_ACTIVITY_PREFIX}{title}",
-                    kind=kind,
-                    brand=brand if slug == "finance-tax" else None,
-                    description="演示数据：活动介绍。",
-                    location=f"漳州市演示地点 {index + 1} 号",
-                    district=District.values[index % len(District.values)],
-                    starts_at=start,
-                    ends_at=start + datetime.timedelta(hours=length),
-                    capacity=(None, 5, 10, 20)[index % 4],
-                    status=Activity.Status.COMPLETED if past else Activity.Status.PUBLISHED,
-                    beneficiaries=30 + index if past else None,
-                )
-            )
-        activities = Activity.objects.bulk_create(activities, batch_size=500)
-        if connection.vendor != "postgresql":  # bulk_create may not return keys there
-            activities = list(demo_activities.order_by("pk"))[existing:]
-        through = Activity.themes.through
-        theme_links = []
-        for offset, activity in enumerate(activities):
-            index = existing + offset
-            past = activity.status == Activity.Status.COMPLETED
-            for theme in themes[index % len(themes) : index % len(themes) + 2] if themes else ():
-                theme_links.append(through(activity_id=activity.pk, theme_id=theme.pk))
-            # Some half full, some just full with a waiting list, some with one place left.
-            places = activity.capacity or 8
-            wanted = (places // 2, places + 3, places - 1)[index % 3]
-            start = activity.starts_at
-            signed_up_from = min(start, now) - datetime.timedelta(days=5)
-            chosen = (members[index * 7 % len(members) :] + members)[:wanted] if members else []
-            if (past or index % 3 == 0) and volunteer not in chosen:
-                chosen.insert(0, volunteer)  # the demo volunteer has some activities too
-            for position, member in enumerate(chosen):
-                confirmed = activity.capacity is None or position < activity.capacity
-                signups.append(
-                    SignUp(
-                        activity=activity,
-                        member=member,
-                        status=SignUp.Status.CONFIRMED if confirmed else SignUp.Status.WAITING,
-                        created_at=signed_up_from + datetime.timedelta(minutes=position),
-                        **(attendance(activity, position) if past and confirmed else {}),
-                    )
-                )
-        through.objects.bulk_create(theme_links, batch_size=2000)
-        SignUp.objects.bulk_create(signups, batch_size=2000, ignore_conflicts=True)
-        self._approve_hours(
-            [a for a in activities if a.status == Activity.Status.COMPLETED], accounts, now
-        )
-        return len(activities)
-
-    @staticmethod
-    def _record_brand(groups):
-        from activities.models import Brand
-
-        slug, name = RECORD_BRAND
-        brand, _ = Brand.objects.get_or_create(
-            group=groups[slug],
-            name=name,
-            defaults={"description": "周末走进社区和乡村的文明实践志愿服务（演示）。"},
-        )
-        return brand
-
-    def _service_record(self, groups, accounts) -> int:
-        """The demo volunteer's last 15 months of service (``RECORD_ACTIVITIES``), once."""
-        from activities.models import Activity, SignUp
-
-        brand = self._record_brand(groups)
-        if brand.activities.exists():
-            return 0
-        group = groups[RECORD_BRAND[0]]
-        now = timezone.now()
-        activities = []
-        for index in range(RECORD_SIZE):
-            title, kind, hour, length = RECORD_ACTIVITIES[index % len(RECORD_ACTIVITIES)]
-            start = local_time(now, days=-30 - RECORD_EVERY_DAYS * index, hour=hour)
-            activities.append(
-                Activity(
-                    group=group,
-                    title=f"{DEMO_ACTIVITY_PREFIX}{title}",
-                    kind=kind,
-                    brand=brand,
-                    description="演示数据：活动介绍。",
-                    location=f"漳州市演示社区 {index % 9 + 1} 号",
-                    district=District.values[index % len(District.values)],
-                    starts_at=start,
-                    ends_at=start + datetime.timedelta(hours=length),
-                    capacity=20,
-                    status=Activity.Status.COMPLETED,
-                    beneficiaries=40 + (index * 37) % 160,
-                )
-            )
-        Activity.objects.bulk_create(activities, batch_size=500)
-        activities = list(brand.activities.order_by("pk"))
-        fellow = list(
-            Member.objects.filter(
-                phone__startswith=DEMO_PHONE_PREFIX, memberships__group=group
-            ).order_by("pk")[:40]
-        )
-        signups = []
-        for index, activity in enumerate(activities):
-            others = (fellow[index * 3 % len(fellow) :] + fellow)[: 5 + index % 5] if fellow else []
-            for position, member in enumerate([accounts["volunteer"], *others]):
-                signups.append(
-                    SignUp(
-                        activity=activity,
-                        member=member,
-                        status=SignUp.Status.CONFIRMED,
-                        created_at=activity.starts_at - datetime.timedelta(days=6, hours=position),
-                        **attendance(activity, position),  # the volunteer stays to the end
-                    )
-                )
-        SignUp.objects.bulk_create(signups, batch_size=2000, ignore_conflicts=True)
-        self._approve_hours(activities, accounts, now)
-        return len(activities)
-
-    @staticmethod
-    def _approve_hours(activities, accounts, now) -> None:
-        """Approved hours for everyone who attended: the time they were checked in, approved
-        by the admin the day after the activity."""
-        from activities.models import ServiceHours, SignUp
-
-        approver = accounts["admin"].user
-        attended = SignUp.objects.filter(activity__in=activities, attended=True).select_related(
-            "activity"
-        )
-        ServiceHours.objects.bulk_create(
-            (
-                ServiceHours(
-                    signup=signup,
-                    hours=served_hours(signup),
-                    status=ServiceHours.Status.APPROVED,
-                    recorded_by=approver,
-                    approved_by=approver,
-                    approved_at=min(now, signup.activity.ends_at + datetime.timedelta(days=1)),
-                )
-                for signup in attended
-            ),
-            batch_size=2000,
-        )
-
-
-def local_time(now: datetime.datetime, *, days: int, hour: int) -> datetime.datetime:
-    """``hour`` o'clock, local time, ``days`` from today: activities start at real hours."""
-    day = timezone.localtime(now).date() + datetime.timedelta(days=days)
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
-
-
-def attendance(activity, position: int) -> dict:
-    """Attended, checked in at the start and out at the end; one in seven of the others
-    left an hour early (on activities of more than two hours)."""
-    leaves_early = position % 7 == 3 and activity.duration_hours > 2
-    out = activity.ends_at - datetime.timedelta(hours=1 if leaves_early else 0)
-    return {"attended": True, "checked_in_at": activity.starts_at, "checked_out_at": out}
-
-
-def served_hours(signup) -> Decimal:
-    """Checked-in time, never more than the activity lasted."""
-    seconds = (signup.checked_out_at - signup.checked_in_at).total_seconds()
-    served = (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.01"))
-    return min(served, signup.activity.duration_hours)
+        join_upcoming(accounts["volunteer"], upcoming, now)
+        return count - existing
