@@ -57,8 +57,8 @@ class ReportFilterForm(PlainTextMixin, forms.Form):
             self.add_error("end", _("The end comes before the start."))
         elif (end - start).days > MAX_DAYS:
             self.add_error("end", _("A report covers ten years at most."))
-        elif start < datetime.date(2000, 1, 1) or end > timezone.localdate().replace(
-            year=timezone.localdate().year + 1
+        elif start < datetime.date(2000, 1, 1) or end > datetime.date(
+            timezone.localdate().year + 1, 12, 31
         ):
             self.add_error("start", _("Choose dates between 2000 and next year."))
         else:

@@ -26,6 +26,7 @@ The rules, as the page states them:
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -99,16 +100,21 @@ class GroupRow:
     figures: Both
 
 
-def cache_key(year: int) -> str:
-    # The year is in the key: on 1 January this year's figures start from nothing.
-    return f"reports:impact-summary:v1:{year}"
+GENERATION_KEY = "reports:impact-summary:generation"
+
+
+def cache_key(year: int, generation: int = 0) -> str:
+    # The year is in the key: on 1 January this year's figures start from nothing. The
+    # generation moves on with every change (``invalidate``): figures a slow reader
+    # computed before a change are stored under the old one, and never read again.
+    return f"reports:impact-summary:v1:{year}:{generation}"
 
 
 def impact_summary() -> Summary:
     """The figures, from the cache when they are there (no query), else computed (four
     queries, whatever the number of rows) and cached."""
     period = periods.quick_pick(periods.THIS_YEAR)
-    key = cache_key(period.start.year)
+    key = cache_key(period.start.year, cache.get(GENERATION_KEY, 0))
     summary = cache.get(key)
     if summary is None:
         summary = compute(period)
@@ -123,8 +129,13 @@ def impact_rows(summary: Summary) -> list[GroupRow]:
 
 
 def invalidate() -> None:
-    """Drop the cached figures now (the next reader computes them afresh)."""
-    cache.delete(cache_key(timezone.localdate().year))
+    """Make the cached figures old now: the next reader computes them afresh. With
+    several app servers the cache must be shared (``CACHE_URL``, Redis) for this to reach
+    them all; a cache per process refreshes the others within the hour."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not there yet (or evicted): any value but the last one read
+        cache.set(GENERATION_KEY, time.time_ns(), None)
 
 
 def invalidate_after_commit() -> None:

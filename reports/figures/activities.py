@@ -4,6 +4,7 @@ cancellations and waiting-list promotions; the people they served."""
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,19 +24,25 @@ def in_period(scope, period):
 
 
 def held(scope, period):
-    """Published or completed, and started (by now)."""
+    """Published or completed, and over (ended by now): as the public summary counts."""
     return in_period(scope, period).filter(
-        status__in=(A.PUBLISHED, A.COMPLETED), starts_at__lt=timezone.now()
+        status__in=(A.PUBLISHED, A.COMPLETED), ends_at__lte=timezone.now()
     )
+
+
+# People served by an activity: for a request's, the number its group reported on the
+# request when completing it, else the activity's own (the public summary's rule too).
+PEOPLE = Coalesce("service_request__people_served", "beneficiaries")
 
 
 def section(scope, period) -> Section:
     activities = held(scope, period)
-    totals = activities.aggregate(held=Count("pk"), served=Sum("beneficiaries"))
+    totals = activities.aggregate(held=Count("pk"), served=Sum(PEOPLE))
     cancelled = in_period(scope, period).filter(status=A.CANCELLED).count()
     signups = SignUp.objects.filter(activity__in=activities)
     confirmed = Q(status=SignUp.Status.CONFIRMED)
-    came = confirmed & (Q(attended=True) | Q(checked_in_at__isnull=False))
+    # Came: marked present, or checked in and not marked absent afterwards.
+    came = confirmed & (Q(attended=True) | Q(attended__isnull=True, checked_in_at__isnull=False))
     counts = signups.aggregate(
         signups=Count("pk", filter=~Q(status=SignUp.Status.REMOVED)),
         confirmed=Count("pk", filter=confirmed),
@@ -54,7 +61,7 @@ def section(scope, period) -> Section:
         kind: (n, people or 0)
         for kind, n, people in activities.order_by()
         .values_list("kind")
-        .annotate(n=Count("pk"), people=Sum("beneficiaries"))
+        .annotate(n=Count("pk"), people=Sum(PEOPLE))
     }
     kind_rows = [
         [str(label), n, by_kind[value][1]]
@@ -115,7 +122,8 @@ def section(scope, period) -> Section:
         ],
         note=_(
             "An activity counts in the period in which it starts. Held: published or "
-            "completed, and started. Attendance rate: confirmed places checked in or marked "
-            "present, of all confirmed places."
+            "completed, and over. Attendance rate: confirmed places checked in or marked "
+            "present, of all confirmed places. People served: as reported on the activity, "
+            "or on its service request."
         ),
     )

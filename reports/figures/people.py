@@ -4,6 +4,7 @@ industry; who joined and who left in the period; the share who gave approved hou
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Membership
@@ -39,23 +40,28 @@ def section(scope, period, hours_facts) -> Section:
         tables.append(
             Table(f"people_{field}", title, [heading, _("Members")], counted(choices, rows), chart)
         )
-    moves = Membership.objects.filter(group_id__in=scope.group_ids).aggregate(
-        joined=Count(
-            "pk",
-            filter=Q(
-                status__in=(ACTIVE, Membership.Status.LEFT),
-                decided_at__gte=period.start_at,
-                decided_at__lt=period.end_at,
+    # Joined: approved then, or added straight to the roster (no decision: its creation).
+    moves = (
+        Membership.objects.filter(group_id__in=scope.group_ids)
+        .annotate(joined_at=Coalesce("decided_at", "created_at"))
+        .aggregate(
+            joined=Count(
+                "pk",
+                filter=Q(
+                    status__in=(ACTIVE, Membership.Status.LEFT),
+                    joined_at__gte=period.start_at,
+                    joined_at__lt=period.end_at,
+                ),
             ),
-        ),
-        left=Count(
-            "pk",
-            filter=Q(
-                status=Membership.Status.LEFT,
-                left_at__gte=period.start_at,
-                left_at__lt=period.end_at,
+            left=Count(
+                "pk",
+                filter=Q(
+                    status=Membership.Status.LEFT,
+                    left_at__gte=period.start_at,
+                    left_at__lt=period.end_at,
+                ),
             ),
-        ),
+        )
     )
     served = hours_facts.members_who_served
     return Section(
@@ -71,7 +77,7 @@ def section(scope, period, hours_facts) -> Section:
         tables=tables,
         note=_(
             "Members: active records with an active membership today, each counted once "
-            "however many of the groups they belong to. Joined: memberships approved in the "
-            "period."
+            "however many of the groups they belong to. Joined and left: memberships, approved "
+            "(or added to a roster) and ended in the period."
         ),
     )

@@ -203,3 +203,20 @@ def test_the_number_of_queries_does_not_grow_with_the_data(world, ecommerce, adm
         hours(SignUpFactory(activity=extra, member=member, attended=True), 2, admin=admin_user)
         request_in(ecommerce, f"2025-04-{n + 10}")
     assert count() == before
+
+
+def test_what_the_review_found(ecommerce, admin_user):
+    """A member added straight to the roster (no decision) joined; a checked-in volunteer
+    then marked absent did not come; a request's people served count for its activity."""
+    member = MemberFactory()
+    added = MembershipFactory(member=member, group=ecommerce, decided_at=None)
+    Membership.objects.filter(pk=added.pk).update(created_at=at("2025-04-01"))
+    a1 = activity(ecommerce, at("2025-04-10"), beneficiaries=5)
+    SignUpFactory(activity=a1, member=member, attended=False, checked_in_at=a1.starts_at)
+    SignUpFactory(activity=a1, attended=True)
+    a2 = activity(ecommerce, at("2025-04-11"), beneficiaries=None)
+    request_in(ecommerce, "2025-04-01", R.COMPLETED, activity=a2, people_served=40)
+    report = build(scope_of(ecommerce), PERIOD)
+    assert report.figure("joined") == 1
+    assert report.figure("attendance") == 50.0
+    assert report.figure("people_served") == 45

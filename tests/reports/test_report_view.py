@@ -195,3 +195,12 @@ def test_typed_dates_are_used_whatever_the_quick_pick(en, admin_user, data):
         datetime.date(2025, 1, 1), datetime.date(2025, 1, 31),
     )  # fmt: skip
     assert response.context["form"]["range"].value() == "custom"
+
+
+def test_typed_dates_on_a_leap_day_are_no_500(en, admin_user, monkeypatch):
+    import reports.forms
+
+    monkeypatch.setattr(reports.forms.timezone, "localdate", lambda: datetime.date(2028, 2, 29))
+    en.force_login(admin_user)
+    response = en.get(REPORT, {"range": "custom", "start": "2028-01-01", "end": "2028-02-29"})
+    assert response.status_code == 200 and not response.context["form"].errors

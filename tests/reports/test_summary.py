@@ -314,3 +314,21 @@ def test_the_page_and_the_home_page_run_as_many_queries_at_both_sizes(
     small = count(reverse("impact")), count(reverse("home"))
     grow(45, culture, coordinator)
     assert (count(reverse("impact")), count(reverse("home"))) == small
+
+
+def test_figures_computed_before_a_change_are_never_read_after_it(ecommerce, monkeypatch):
+    """A reader computes (slowly) while hours are approved: the change moves the cache on
+    before the reader stores its figures, which then sit under the old generation."""
+    real_compute = summary.compute
+
+    def slow_compute(period):
+        figures = real_compute(period)
+        summary.invalidate()  # the approval commits while this reader is still working
+        return figures
+
+    monkeypatch.setattr(summary, "compute", slow_compute)
+    impact_summary()
+    monkeypatch.setattr(summary, "compute", real_compute)
+    with CaptureQueriesContext(connection) as queries:
+        impact_summary()
+    assert len(queries) > 0  # computed afresh: the stale figures were not served
