@@ -223,7 +223,7 @@ class ParticipantAddForm(forms.Form):
 class AttendanceForm(forms.Form):
     """One row of the attendance sheet."""
 
-    signup = forms.ModelChoiceField(queryset=SignUp.objects.none(), widget=forms.HiddenInput)
+    signup = forms.IntegerField(widget=forms.HiddenInput)  # the formset's KnownSignUpField
     attended = forms.NullBooleanField(
         label=_("Present"),
         required=False,
@@ -257,9 +257,40 @@ class AttendanceForm(forms.Form):
         return cleaned
 
 
+class KnownSignUpField(forms.Field):
+    """A row's sign-up, one of the sheet's (already loaded): checked against them in
+    memory, so a sheet of n rows costs neither n queries nor n lists of n ids."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {
+        "invalid_choice": _("This participant is no longer on the list. Reload the page.")
+    }
+
+    def __init__(self, *, by_pk: dict, **kwargs):
+        self.by_pk = by_pk
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, SignUp) else value
+
+    def has_changed(self, initial, data):
+        return str(self.prepare_value(initial) or "") != str(data or "")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return self.by_pk[int(str(value))]
+        except (KeyError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
+
+
 class BaseAttendanceFormSet(forms.BaseFormSet):
     def __init__(self, *args, signups, **kwargs):
         self.signups = signups
+        self.by_pk = {signup.pk: signup for signup in signups}  # once, for every row
         # A row per participant (and a few for those gone since the page was loaded, who
         # get their row's error): a forged TOTAL_FORMS of a million builds no more forms
         # than that (Django's own cap is 2,000, each one rendered again with its errors).
@@ -268,7 +299,7 @@ class BaseAttendanceFormSet(forms.BaseFormSet):
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
-        form.fields["signup"].queryset = SignUp.objects.filter(pk__in=[s.pk for s in self.signups])
+        form.fields["signup"] = KnownSignUpField(by_pk=self.by_pk)
         if i < len(self.signups):
             form.signup_obj = self.signups[i]
         return form

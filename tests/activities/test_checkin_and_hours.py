@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -431,3 +433,39 @@ def test_attendance_and_hours_wait_for_the_activity_and_never_for_a_cancelled_on
     with pytest.raises(ValidationError) as refused:
         services.hours_propose(actor=coordinator, signup=signup, hours=Decimal("2"))
     assert codes(refused.value) == {"cancelled"}
+
+
+def test_the_attendance_sheet_costs_the_same_queries_at_5_and_50_rows(client, coordinator):
+    """Issue 12: each row's sign-up is checked against the sheet already loaded (before, a
+    query per row, and every row built its own list of all the sheet's ids)."""
+    client.force_login(coordinator)
+    sizes = {}
+    for n in (5, 50):
+        start = timezone.now() - datetime.timedelta(hours=2)
+        activity = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=3))
+        signups = [SignUpFactory(activity=activity) for _ in range(n)]
+        url = reverse("activities:attendance", args=[activity.pk])
+        ordered = [f.initial["signup"] for f in client.get(url).context["formset"]]
+        data = {"form-TOTAL_FORMS": str(n), "form-INITIAL_FORMS": str(n)}
+        for i, pk in enumerate(ordered):
+            data[f"form-{i}-signup"] = pk
+            data[f"form-{i}-attended"] = "true" if i % 2 else "false"
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(url, data).status_code == 302
+        sizes[n] = len(queries)
+        assert SignUp.objects.filter(activity=activity, attended__isnull=False).count() == n
+        assert len(signups) == n
+    assert sizes[5] == sizes[50], sizes
+
+
+def test_an_attendance_row_for_someone_not_on_the_sheet_is_a_row_error(client, coordinator, soon):
+    mine = SignUpFactory(activity=soon)
+    stranger = SignUpFactory()  # another activity's sign-up
+    client.force_login(coordinator)
+    url = reverse("activities:attendance", args=[soon.pk])
+    data = {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "1",
+            "form-0-signup": mine.pk, "form-0-attended": "true",
+            "form-1-signup": stranger.pk, "form-1-attended": "true"}  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert not SignUp.objects.filter(attended__isnull=False).exists()
