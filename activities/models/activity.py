@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Greatest
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -64,15 +64,24 @@ class ActivityQuerySet(models.QuerySet):
 
         An offer past its expiry counts as free even before the periodic job hands it on,
         so no page has to write to show the right figure.
+
+        A subquery per activity, not a join and GROUP BY: PostgreSQL counts only the rows
+        a page keeps (after ORDER BY ... LIMIT), not every activity before the LIMIT.
         """
         from activities.models.signup import SignUp
 
-        holds = Q(signups__status=SignUp.Status.CONFIRMED) | Q(
-            signups__status=SignUp.Status.OFFERED,
-            signups__offer_expires_at__gt=now or timezone.now(),
+        holds = Q(status=SignUp.Status.CONFIRMED) | Q(
+            status=SignUp.Status.OFFERED, offer_expires_at__gt=now or timezone.now()
+        )
+        counted = (
+            SignUp.objects.filter(holds, activity=OuterRef("pk"))
+            .order_by()
+            .values("activity")
+            .annotate(n=models.Count("pk"))
+            .values("n")
         )
         return self.annotate(
-            taken=models.Count("signups", filter=holds, distinct=True),
+            taken=Coalesce(Subquery(counted, output_field=models.IntegerField()), 0),
         ).annotate(
             places_left=models.Case(
                 models.When(capacity__isnull=True, then=models.Value(None)),
