@@ -469,3 +469,35 @@ def test_an_attendance_row_for_someone_not_on_the_sheet_is_a_row_error(client, c
     response = client.post(url, data)
     assert response.status_code == 200
     assert not SignUp.objects.filter(attended__isnull=False).exists()
+
+
+def test_the_volunteers_page_adds_the_hours_up_in_the_database(client, volunteer):
+    """Issue 12: the total (and the stars) is one SQL sum of the approved current entries,
+    whatever their number: the same queries at 5 and at 50 entries."""
+    client.force_login(volunteer)
+    sizes = {}
+    for n in (5, 50):
+        mine = ServiceHours.objects.filter(signup__member=volunteer.member, status="approved")
+        while mine.count() < n:
+            start = timezone.now() - datetime.timedelta(days=2 + ServiceHours.objects.count())
+            activity = ActivityFactory(starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+            signup = SignUpFactory(activity=activity, member=volunteer.member, attended=True)
+            ServiceHours.objects.create(
+                signup=signup, hours=Decimal("2.5"), status=ServiceHours.Status.APPROVED,
+                approved_at=activity.ends_at,
+            )  # fmt: skip
+        pending = SignUpFactory(member=volunteer.member, activity=ActivityFactory(
+            starts_at=timezone.now() - datetime.timedelta(days=900),
+            ends_at=timezone.now() - datetime.timedelta(days=900, hours=-2)))  # fmt: skip
+        ServiceHours.objects.create(signup=pending, hours=Decimal("9"))  # not approved
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("me"))
+        sizes[n] = len(queries)
+        assert response.context["total_hours"] == Decimal("2.5") * n
+        # Besides the hours of the (at most 50) past sign-ups shown, no hours row is loaded.
+        prefetch = '"activities_servicehours"."signup_id" IN ('
+        hours_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")
+                       and 'FROM "activities_servicehours"' in q["sql"]
+                       and prefetch not in q["sql"]]  # fmt: skip
+        assert hours_reads and all("SUM(" in sql for sql in hours_reads)
+    assert sizes[5] == sizes[50], sizes
