@@ -11,7 +11,17 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -302,6 +312,19 @@ def member_service_record(member) -> dict:
     }
 
 
+def _count_of(signups):
+    """How many of ``signups`` each activity has: a subquery, so counted only for the rows
+    a page keeps (after its LIMIT), never for every activity before it."""
+    counted = (
+        signups.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def group_dashboard(group) -> dict:
     """The coordinator's dashboard for one group; each part is one query."""
     now = timezone.now()
@@ -310,9 +333,7 @@ def group_dashboard(group) -> dict:
         .exclude(status=Activity.Status.CANCELLED)
         .exclude(status=Activity.Status.COMPLETED)
         .with_taken(now)
-        .annotate(
-            waiting=Count("signups", filter=Q(signups__status=SignUp.Status.WAITING), distinct=True)
-        )
+        .annotate(waiting=_count_of(SignUp.objects.filter(status=SignUp.Status.WAITING)))
         .order_by("starts_at")[:20]
     )
     for activity in upcoming:

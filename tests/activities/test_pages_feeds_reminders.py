@@ -343,3 +343,17 @@ def test_places_taken_are_counted_only_for_the_rows_shown(client, ecommerce, url
     assert listing, "no listing query found"
     for sql in listing:
         assert "GROUP BY" not in sql.split('FROM "activities_activity"', 1)[1].split("LIMIT")[0]
+
+
+def test_the_dashboard_counts_places_and_waiting_only_for_its_twenty_rows(
+    client, coordinator, ecommerce
+):
+    add_activities(30, group_id=ecommerce.pk, with_people=True)
+    client.force_login(coordinator)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("activities:dashboard", args=["ecommerce"])).status_code == 200
+    upcoming = [q["sql"] for q in queries if 'FROM "activities_activity"' in q["sql"]
+                and "LIMIT 20" in q["sql"]]  # fmt: skip
+    assert upcoming
+    for sql in upcoming:
+        assert "GROUP BY" not in sql.split('FROM "activities_activity"', 1)[1].split("LIMIT")[0]
