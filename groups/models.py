@@ -7,7 +7,8 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -59,12 +60,17 @@ class ServiceGroupQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def with_member_count(self):
+        """``member_count``: active memberships, counted per group by a subquery on the
+        (group, status) index, not by joining every membership and grouping them."""
+        counted = (
+            Membership.objects.filter(group=OuterRef("pk"), status=Membership.Status.ACTIVE)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return self.annotate(
-            member_count=Count(
-                "memberships",
-                filter=Q(memberships__status=Membership.Status.ACTIVE),
-                distinct=True,
-            )
+            member_count=Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
         )
 
 
