@@ -1,17 +1,26 @@
-"""iCalendar feeds (the icalendar library): one per group, one per volunteer."""
+"""iCalendar feeds (the icalendar library): one per group, one per volunteer.
+
+A feed holds a window (90 days back, six months ahead), and answers a calendar app that
+asks again with nothing changed with 304 Not Modified: its ETag is one small query (how
+many activities, the latest change, the window's first day), the calendar is built only
+when that differs."""
 
 from __future__ import annotations
 
 import datetime
 
 from django.conf import settings
+from django.db.models import Count, Max
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from icalendar import Calendar, Event
 
 from activities.models import Activity, SignUp
 
 FEED_DAYS_BACK = 90
+FEED_DAYS_AHEAD = 183
 
 
 def _calendar(name: str) -> Calendar:
@@ -39,38 +48,52 @@ def _event(activity: Activity) -> Event:
     return event
 
 
-def _recent(queryset):
-    since = timezone.now() - datetime.timedelta(days=FEED_DAYS_BACK)
-    return queryset.filter(ends_at__gte=since).order_by("starts_at")
+def _window(queryset):
+    now = timezone.now()
+    return queryset.filter(
+        ends_at__gte=now - datetime.timedelta(days=FEED_DAYS_BACK),
+        starts_at__lt=now + datetime.timedelta(days=FEED_DAYS_AHEAD),
+    ).order_by("starts_at")
 
 
-def group_calendar(group) -> Calendar:
-    calendar = _calendar(group.name_zh)
+def group_activities(group):
     # The public's feed: never an invitation-only activity (a requester's address).
-    activities = _recent(
+    return _window(
         Activity.objects.filter(group=group)
         .exclude(status=Activity.Status.DRAFT)
         .exclude(eligibility=Activity.Eligibility.INVITED)
     )
-    for activity in activities:
-        calendar.add_component(_event(activity))
-    return calendar
 
 
-def personal_calendar(member) -> Calendar:
-    calendar = _calendar(member.full_name)
-    activities = _recent(
+def personal_activities(member):
+    return _window(
         Activity.objects.filter(
             signups__member=member, signups__status=SignUp.Status.CONFIRMED
         ).exclude(status=Activity.Status.DRAFT)
     )
+
+
+def calendar_of(name: str, activities) -> Calendar:
+    calendar = _calendar(name)
     for activity in activities:
         calendar.add_component(_event(activity))
     return calendar
 
 
-def ics_response(calendar: Calendar, filename: str) -> HttpResponse:
+def ics_response(request, name: str, activities, filename: str) -> HttpResponse:
+    """The feed, or 304 when the calendar app already has this version."""
+    facts = activities.order_by().aggregate(n=Count("pk"), changed=Max("updated_at"))
+    day = timezone.localdate().isoformat()
+    tag = quote_etag(f"{facts['n']}-{facts['changed'] and facts['changed'].timestamp()}-{day}")
+    last_modified = facts["changed"].timestamp() if facts["changed"] else None
+    not_modified = get_conditional_response(request, etag=tag, last_modified=last_modified)
+    if not_modified is not None:
+        return not_modified
+    calendar = calendar_of(name, activities)
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = f"private, max-age={60 if settings.DEBUG else 600}"
+    response["ETag"] = tag
+    if facts["changed"]:
+        response["Last-Modified"] = http_date(last_modified)
     return response

@@ -144,10 +144,13 @@ def feed_regenerate(request, member):
 
 def feed_group(request, slug):
     group = get_object_or_404(ServiceGroup.objects.filter(is_active=True), slug=slug)
-    return feeds.ics_response(feeds.group_calendar(group), f"{slug}.ics")
+    return feeds.ics_response(request, group.name_zh, feeds.group_activities(group), f"{slug}.ics")
 
 
 def feed_personal(request, token):
     """The secret address is the key: no login (calendar apps cannot log in)."""
     feed = get_object_or_404(CalendarFeed.objects.select_related("member"), token=token)
-    return feeds.ics_response(feeds.personal_calendar(feed.member), "my-activities.ics")
+    member = feed.member
+    return feeds.ics_response(
+        request, member.full_name, feeds.personal_activities(member), "my-activities.ics"
+    )

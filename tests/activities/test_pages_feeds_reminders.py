@@ -357,3 +357,28 @@ def test_the_dashboard_counts_places_and_waiting_only_for_its_twenty_rows(
     assert upcoming
     for sql in upcoming:
         assert "GROUP BY" not in sql.split('FROM "activities_activity"', 1)[1].split("LIMIT")[0]
+
+
+def test_a_calendar_app_asking_again_gets_304_until_something_changes(client, ecommerce):
+    """Issue 12: the group feed answers a repeat request with 304 from one small query;
+    a changed activity gives the new feed; activities beyond six months are left out."""
+    soon = ActivityFactory(group=ecommerce, title="下周的活动")
+    ActivityFactory(
+        group=ecommerce, title="一年后的活动",
+        starts_at=timezone.now() + datetime.timedelta(days=365),
+        ends_at=timezone.now() + datetime.timedelta(days=365, hours=2),
+    )  # fmt: skip
+    url = reverse("activities:feed-group", args=["ecommerce"])
+    first = client.get(url)
+    body = first.content.decode()
+    assert first.status_code == 200 and "下周的活动" in body and "一年后的活动" not in body
+    tag = first["ETag"]
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert again.status_code == 304 and not again.content
+    assert len(queries) <= 2  # the group, and the feed's version
+    soon.title = "改期后的活动"
+    soon.save()
+    changed = client.get(url, HTTP_IF_NONE_MATCH=tag)
+    assert changed.status_code == 200 and "改期后的活动" in changed.content.decode()
+    assert changed["ETag"] != tag
