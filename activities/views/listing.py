@@ -46,7 +46,8 @@ class ActivityListView(ListView):
                     self.month = timezone.localtime(coming.starts_at).date().replace(day=1)
                     in_month = self._in_month(queryset, self.month)
             self.filtered = queryset
-            return in_month.order_by("starts_at")
+            # The month's grid shows no themes: none fetched (a third of its time).
+            return in_month.order_by("starts_at").prefetch_related(None)
         if not self.request.GET.get("date_from"):
             queryset = queryset.filter(ends_at__gte=timezone.now())
         return queryset.order_by("starts_at", "pk")

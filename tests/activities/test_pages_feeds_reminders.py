@@ -382,3 +382,12 @@ def test_a_calendar_app_asking_again_gets_304_until_something_changes(client, ec
     changed = client.get(url, HTTP_IF_NONE_MATCH=tag)
     assert changed.status_code == 200 and "改期后的活动" in changed.content.decode()
     assert changed["ETag"] != tag
+
+
+def test_the_month_calendar_fetches_no_themes_it_does_not_show(client, ecommerce):
+    add_activities(5, group_id=ecommerce.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert (
+            client.get(reverse("activities:activity-list"), {"view": "calendar"}).status_code == 200
+        )
+    assert not [q for q in queries if "activities_theme" in q["sql"]]
