@@ -12,7 +12,7 @@ WORKERS ?= auto
 # Where `make backup` writes its dated folders (they hold personal data: keep them private).
 BACKUP_DIR ?= backups
 
-.PHONY: run test install install-dev lint messages screenshots clean backup restore
+.PHONY: run test install install-dev lint messages screenshots clean backup restore bench
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,27 @@ restore: install
 ## screenshots: refresh the README's pictures in docs/screenshots (needs Chromium and CJK fonts).
 screenshots: install-dev
 	SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest -n 0 tests/browser
+
+## bench: time the main pages on PostgreSQL with the demo data at two sizes and compare
+## (creates and replaces the databases bench_small and bench_large on BENCH_HOST; needs
+## createdb/dropdb; about three minutes). Not a test: the tests pin query counts.
+BENCH_HOST ?= 127.0.0.1
+BENCH_USER ?= postgres
+BENCH_LARGE ?= --members 10000 --activities 2000 --requests 5000
+bench: install
+	@set -e; for size in small large; do \
+	  dropdb --if-exists -h $(BENCH_HOST) -U $(BENCH_USER) bench_$$size; \
+	  createdb -h $(BENCH_HOST) -U $(BENCH_USER) bench_$$size; \
+	  export DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_$$size"; \
+	  $(PY) manage.py migrate --noinput -v0; \
+	  if [ $$size = large ]; then args="$(BENCH_LARGE)"; else args=""; fi; \
+	  DEBUG=true $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)" $$args > /dev/null; \
+	  $(PY) -c "import psycopg2,sys; c=psycopg2.connect(sys.argv[1]); c.autocommit=True; c.cursor().execute('ANALYZE')" "$$DATABASE_URL"; \
+	  echo "== $$size"; \
+	  DEBUG=false SECRET_KEY=bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz \
+	    $(PY) manage.py bench --output .venv/bench-$$size.json 2>/dev/null; \
+	done
+	@$(PY) manage.py bench --compare .venv/bench-small.json .venv/bench-large.json
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
