@@ -163,7 +163,7 @@ class LookupForm(PlainTextMixin, forms.Form):
             raise forms.ValidationError(
                 gettext_lazy(
                     "A tracking code has 12 letters and digits, as on your receipt "
-                    "(no 0, 1, I or O)."
+                    "(no 0, 1, I, L or O)."
                 ),
                 code="format",
             )

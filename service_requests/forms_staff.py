@@ -120,6 +120,7 @@ class CancelForm(MoveForm):
     )
     confirm = forms.BooleanField(
         label=_("The requester asked for this. Its activity is cancelled if it has not started."),
+        error_messages={"required": _("Tick the box to confirm that the requester asked.")},
     )
 
     def service_kwargs(self) -> dict:

@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from members.selectors import person_name
 from members.validators import mask_middle, mask_phone
@@ -137,7 +138,9 @@ def timeline(service_request: ServiceRequest, reader=None, *, masked: bool = Fal
             {
                 "when": record.history_date,
                 "event": reason,
-                "label": event_label(MODEL_LABEL, reason),
+                "label": _("Withdrawn for the requester")
+                if reason == RequestEvent.WITHDRAWN and record.withdraw_reason
+                else event_label(MODEL_LABEL, reason),
                 "by": person_name(record.history_user)
                 if shown and record.history_user_id
                 else None,

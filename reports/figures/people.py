@@ -78,6 +78,8 @@ def section(scope, period, hours_facts) -> Section:
         note=_(
             "Members: active records with an active membership today, each counted once "
             "however many of the groups they belong to. Joined and left: memberships, approved "
-            "(or added to a roster) and ended in the period."
+            "(or added to a roster) and ended in the period. Gave approved hours: today's "
+            "members only (the hours section counts everyone who did, members who have left "
+            "included)."
         ),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from groups.models import ServiceGroup
 from members.models import District
@@ -85,7 +86,7 @@ def section(scope, period) -> Section:
         "requests",
         _("Service requests"),
         figures=[
-            Figure(_("Received"), counts["received"], "received"),
+            Figure(pgettext_lazy("number of requests", "Received"), counts["received"], "received"),
             Figure(_("Completed"), counts["completed"], "completed"),
             Figure(_("Declined by a group"), declined, "declined"),
             Figure(_("Withdrawn"), counts["withdrawn"], "withdrawn"),

@@ -4,6 +4,8 @@ all of them), as a page that also prints on A4, and as a spreadsheet."""
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -56,7 +58,9 @@ class ReportView(PolicyMixin, TemplateView):
 @policy_required(report_policy, "view", lookup=None)
 def report_xlsx(request):
     """The whole report as a workbook: one sheet per section, the filters at the top."""
-    _form, report = report_for(request)
+    form, report = report_for(request)
+    if form.errors:  # never a file of another period than the one asked for
+        return redirect(f"{reverse('reports:report')}?{request.GET.urlencode()}")
     period = report.period
     response = HttpResponse(report_workbook(report), content_type=XLSX)
     name = f"report-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.xlsx"

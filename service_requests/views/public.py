@@ -216,6 +216,8 @@ NEXT_STEP = {
 
 
 def next_step(service_request) -> str:
+    if service_request.status == S.WITHDRAWN and service_request.withdraw_reason:
+        return _("This request was withdrawn at your wish, as you asked our staff.")
     if service_request.status == S.COMPLETED and service_request.completed_at:
         return _("The service is completed. Please tell us how it went, by %(date)s.") % {
             "date": date_format(service_request.rating_deadline, "Y-m-d")

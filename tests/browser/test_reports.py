@@ -18,6 +18,12 @@ CHARTS_DRAWN = """() => [...document.querySelectorAll('canvas[data-chart]')]
   .filter((c) => c.width > 0 && c.height > 0 && Chart.getChart(c)).length"""
 
 
+CHARTS_OVERFLOWING = """() => [...document.querySelectorAll('canvas[data-chart]')]
+  .filter((c) => c.getBoundingClientRect().right
+                 > c.parentElement.getBoundingClientRect().right + 1)
+  .map((c) => c.dataset.chart)"""
+
+
 def no_sideways_scrolling(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -56,6 +62,11 @@ def test_an_admin_reads_the_report_on_a_desktop_and_prints_it(
         screenshot(page, "reports-print")
         pdf = page.pdf(format="A4", print_background=True)
         assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        # On paper (an A4 column is about 700 px) every chart fits beside its table.
+        page.set_viewport_size({"width": 700, "height": 1000})
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        overflowing = page.evaluate(CHARTS_OVERFLOWING)
+        assert overflowing == [], overflowing
 
 
 def test_a_coordinator_reads_their_groups_report_on_a_phone(page_for, live_server, demo):

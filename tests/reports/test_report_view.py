@@ -131,7 +131,10 @@ def test_bad_filters_are_field_errors_never_a_500(en, admin_user, query, field):
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert "data-error-summary" in response.content.decode()
-    assert en.get(XLSX, query).status_code == 200  # this year's figures, as the page says
+    assert 'id="download-xlsx"' not in response.content.decode()
+    # Never a file of another period than the one asked: back to the page and its errors.
+    download = en.get(XLSX, query)
+    assert download.status_code == 302 and download["Location"].startswith(REPORT)
 
 
 def test_the_spreadsheet_holds_the_pages_figures(en, admin_user, data):

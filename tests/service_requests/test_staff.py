@@ -467,7 +467,9 @@ def test_staff_withdraw_a_request_for_a_requester_who_called(en, coordinator, ec
     request = make_request(ecommerce, S.ACCEPTED, email="")
     response = en.post(move_url(request, "cancel"), {"cancel-reason": "12月1日来电"})
     assert response.status_code == 200
-    assert response.context["failed_form"].errors == {"confirm": ["This field is required."]}
+    assert response.context["failed_form"].errors == {
+        "confirm": ["Tick the box to confirm that the requester asked."]
+    }
     assert '<details class="mt-3" open id="move-cancel-details">' in html(response)
     request.refresh_from_db()
     assert request.status == S.ACCEPTED
@@ -478,6 +480,7 @@ def test_staff_withdraw_a_request_for_a_requester_who_called(en, coordinator, ec
     assert request.status == S.WITHDRAWN and request.withdraw_reason == "12月1日来电，说不需要了"
     (last,) = response.context["timeline"][-1:]
     assert last["event"] == "withdrawn" and last["reason"] == request.withdraw_reason
+    assert str(last["label"]) == "Withdrawn for the requester"  # not "by the requester"
     assert 'id="withdraw-reason"' in html(response)
 
 
