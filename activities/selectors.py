@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from activities.models import Activity, HoursCorrectionRequest, ServiceHours, SignUp
+from activities.models.activity import signups_counted
 from activities.permissions import activity_policy, signup_state
 from groups.models import Membership
 from members.models import Member
@@ -312,19 +312,6 @@ def member_service_record(member) -> dict:
     }
 
 
-def _count_of(signups):
-    """How many of ``signups`` each activity has: a subquery, so counted only for the rows
-    a page keeps (after its LIMIT), never for every activity before it."""
-    counted = (
-        signups.filter(activity=OuterRef("pk"))
-        .order_by()
-        .values("activity")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def group_dashboard(group) -> dict:
     """The coordinator's dashboard for one group; each part is one query."""
     now = timezone.now()
@@ -333,7 +320,7 @@ def group_dashboard(group) -> dict:
         .exclude(status=Activity.Status.CANCELLED)
         .exclude(status=Activity.Status.COMPLETED)
         .with_taken(now)
-        .annotate(waiting=_count_of(SignUp.objects.filter(status=SignUp.Status.WAITING)))
+        .annotate(waiting=signups_counted(SignUp.objects.filter(status=SignUp.Status.WAITING)))
         .order_by("starts_at")[:20]
     )
     for activity in upcoming:

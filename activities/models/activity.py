@@ -51,6 +51,20 @@ class Brand(models.Model):
         return self.name
 
 
+def signups_counted(signups):
+    """How many of ``signups`` each activity has, as an annotation: a subquery, so a page
+    counts only the rows it keeps (after its ORDER BY ... LIMIT), never every activity
+    before the LIMIT as a join and GROUP BY would."""
+    counted = (
+        signups.filter(activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
 class ActivityQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Activity.Status.PUBLISHED)
@@ -65,24 +79,14 @@ class ActivityQuerySet(models.QuerySet):
         An offer past its expiry counts as free even before the periodic job hands it on,
         so no page has to write to show the right figure.
 
-        A subquery per activity, not a join and GROUP BY: PostgreSQL counts only the rows
-        a page keeps (after ORDER BY ... LIMIT), not every activity before the LIMIT.
+        Counted by ``signups_counted``, only for the rows a page keeps.
         """
         from activities.models.signup import SignUp
 
         holds = Q(status=SignUp.Status.CONFIRMED) | Q(
             status=SignUp.Status.OFFERED, offer_expires_at__gt=now or timezone.now()
         )
-        counted = (
-            SignUp.objects.filter(holds, activity=OuterRef("pk"))
-            .order_by()
-            .values("activity")
-            .annotate(n=models.Count("pk"))
-            .values("n")
-        )
-        return self.annotate(
-            taken=Coalesce(Subquery(counted, output_field=models.IntegerField()), 0),
-        ).annotate(
+        return self.annotate(taken=signups_counted(SignUp.objects.filter(holds))).annotate(
             places_left=models.Case(
                 models.When(capacity__isnull=True, then=models.Value(None)),
                 default=Greatest(models.F("capacity") - models.F("taken"), models.Value(0)),
