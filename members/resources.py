@@ -333,9 +333,6 @@ class MemberResource(resources.ModelResource):
         and holds no control character a worksheet refuses."""
         return export_cell(super().export_field(field, instance, **kwargs))
 
-    def export_row(self, member) -> list:
-        return self.export_resource(member)
-
 
 @dataclass(frozen=True)
 class FieldChange:

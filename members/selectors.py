@@ -167,25 +167,41 @@ def with_account_status(queryset):
 
 def member_search(base, params):
     """The roster's and the talent search's filters and order over ``base`` (a member
-    queryset the caller has scoped): ``(filterset, queryset)``."""
+    queryset the caller has scoped): ``(filterset, queryset)``. The account status is not
+    annotated here: ``member_page`` adds it to the rows of one page."""
     from members.filters import MemberFilter
 
     filterset = MemberFilter(params or None, queryset=base)
     queryset = filterset.qs if filterset.is_bound else base
     if not params.get("o"):
         queryset = queryset.order_by(by_name(), "pk")
-    return filterset, with_account_status(queryset)
+    return filterset, queryset
 
 
-def category_counts(queryset) -> list[tuple[str, str, int]]:
-    """(code, label, count) per personnel category of a filtered member queryset; one query."""
-    rows = dict(
-        queryset.order_by().values_list("personnel_category").annotate(n=Count("pk", distinct=True))
+def member_page(queryset, page_rows):
+    """The members of one page (``page_rows``: the ordered ``queryset`` sliced), with their
+    account status and skills.
+
+    Annotating the whole filtered set would compute the invitation subqueries for every
+    member before the sort and the LIMIT (the roster of a 2,000-member group spent 20 ms
+    there); here they run for the page's rows only, picked by a sliced subquery."""
+    return with_account_status(queryset.filter(pk__in=page_rows.values("pk"))).prefetch_related(
+        "skills"
     )
+
+
+def category_counts(queryset) -> tuple[list[tuple[str, str, int]], int]:
+    """(code, label, count) per personnel category of a filtered member queryset, and the
+    total (the paginator's count: one query for both).
+
+    A plain COUNT: the member lists hold one row per member (the roster joins the one live
+    membership per group, a database rule; scopes and filters select by ``pk__in``), so
+    no DISTINCT, which made PostgreSQL sort every member of the list."""
+    rows = dict(queryset.order_by().values_list("personnel_category").annotate(n=Count("pk")))
     result = [(code, label, rows.get(code, 0)) for code, label in PersonnelCategory.choices]
     if rows.get(""):
         result.append(("", gettext("Not given"), rows[""]))
-    return result
+    return result, sum(rows.values())
 
 
 def _plain(value):

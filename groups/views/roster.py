@@ -18,8 +18,9 @@ from groups.views.pages import MANAGE_GROUP, ManagesGroup
 from members import spool
 from members.forms import MemberProfileForm
 from members.models import Member
-from members.selectors import category_counts, member_search
+from members.selectors import member_search
 from members.spreadsheets import ReadLimits
+from members.views.lists import MemberListMixin
 from volunteer_portal.permissions import is_admin, policy_required
 
 
@@ -40,26 +41,20 @@ class RosterMixin(ManagesGroup):
         return queryset
 
 
-class RosterView(RosterMixin, ListView):
+class RosterView(RosterMixin, MemberListMixin, ListView):
     template_name = "groups/roster.html"
     context_object_name = "members"
     paginate_by = 50
 
     def get_queryset(self):
-        return self.filtered().prefetch_related("skills")
+        return self.filtered()
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            filterset=self.filterset,
-            category_counts=category_counts(self.object_list),
-            query_string=query.urlencode(),
+        return super().get_context_data(
             pending_count=Membership.objects.pending().filter(group=self.group).count(),
             reveal_phones=True,  # the group's coordinators and admins manage every row here
+            **kwargs,
         )
-        return context
 
 
 class RosterExportView(RosterMixin, View):

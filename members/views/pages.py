@@ -22,6 +22,7 @@ from members.forms import (
 )
 from members.models import Member
 from members.permissions import member_policy
+from members.views.lists import MemberListMixin
 from volunteer_portal import throttle
 from volunteer_portal.permissions import PolicyMixin, own_record, policy_required
 
@@ -284,7 +285,7 @@ def member_set_status(request, member):
     return redirect("members:member-detail", pk=pk)
 
 
-class TalentSearchView(PolicyMixin, ListView):
+class TalentSearchView(PolicyMixin, MemberListMixin, ListView):
     """Who knows tax law in Longhai? Admins search everyone, coordinators their groups."""
 
     policy = member_policy
@@ -297,16 +298,9 @@ class TalentSearchView(PolicyMixin, ListView):
     def get_queryset(self):
         base = member_policy.instances_for(self.request.user, "search")
         self.filterset, queryset = selectors.member_search(base, self.request.GET)
-        return queryset.prefetch_related("skills")
+        return queryset
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context.update(
-            filterset=self.filterset,
-            category_counts=selectors.category_counts(self.object_list),
-            query_string=query.urlencode(),
-            reveal_phones=member_policy.sees_phones_in_search(self.request.user),
+        return super().get_context_data(
+            reveal_phones=member_policy.sees_phones_in_search(self.request.user), **kwargs
         )
-        return context

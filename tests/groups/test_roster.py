@@ -127,6 +127,27 @@ def test_talent_search_costs_the_same_queries_at_50_and_10000_members(
     assert small == large <= 12
 
 
+@pytest.mark.parametrize(
+    "url", [reverse("groups:roster", args=["ecommerce"]), reverse("members:member-list")]
+)
+def test_account_status_is_worked_out_only_for_the_pages_rows(client, admin_user, ecommerce, url):
+    """Issue 12: the invitation subqueries run over the page's rows (a sliced subquery),
+    not over every member before the sort and the LIMIT; one aggregate gives both the
+    category counts and the number of pages (no separate COUNT)."""
+    add_members(ecommerce, 60)
+    client.force_login(admin_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url + "?page=2")
+    assert response.status_code == 200
+    page = [q["sql"] for q in queries if "members_invitation" in q["sql"]]
+    assert len(page) == 1, page
+    outer, inner = page[0].split(" IN (SELECT ", 1)
+    assert "LIMIT" in inner and "LIMIT" not in outer.split('FROM "members_member"')[-1]
+    assert not [q for q in queries if 'COUNT(*) AS "__count" FROM "members_member"' in q["sql"]]
+    counts = {code: n for code, _label, n in response.context["category_counts"]}
+    assert response.context["paginator"].count == sum(counts.values())
+
+
 def test_a_coordinators_talent_search_covers_only_their_groups(
     client, coordinator, ecommerce, culture
 ):
