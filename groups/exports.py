@@ -1,4 +1,5 @@
-"""Roster exports: CSV streamed row by row, XLSX written to a temporary file.
+"""Roster exports: CSV streamed row by row, XLSX written to a temporary file
+(XlsxWriter).
 
 Neither holds the roster in memory, and neither goes through django-import-export's
 per-row machinery (0.2 ms a row: a 50,000-member roster took 15 s as CSV): the rows are
@@ -13,11 +14,20 @@ import csv
 import tempfile
 from collections.abc import Iterator
 
+import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 
-from members.cells import export_cell
+from members.cells import (
+    FORMULA_STARTS,
+    WORKSHEET_ILLEGAL,
+    ChoiceWidget,
+    PhoneWidget,
+    TextWidget,
+    YesNoWidget,
+    escape_formula,
+    export_cell,
+)
 from members.models import Member
 from members.resources import COLUMNS, HEADERS, MemberResource
 
@@ -53,19 +63,62 @@ def skills_by_member(queryset) -> dict[int, str]:
     return cells
 
 
+class _Plan:
+    """How each column's stored value becomes its cell, decided once per export.
+
+    The resource's widgets (``members.cells``) define the cells; calling one per cell
+    costs a second for 50,000 rows, so the common kinds are done inline here: text as
+    stored, choices by their Chinese label, yes/no as 是. The rest (dates, years, identity
+    numbers, which mask) go through their widget. A test holds every cell equal to the
+    resource's own export."""
+
+    TEXT, LABEL, YES, WIDGET = range(4)
+
+    def __init__(self, reveal_national_id: bool):
+        resource = MemberResource(reveal_national_id=reveal_national_id)
+        self.attributes = [attribute for attribute, *_ in COLUMNS if attribute != "skills"]
+        self.skills_at = [attribute for attribute, *_ in COLUMNS].index("skills")
+        self.steps = []
+        for attribute in self.attributes:
+            widget = resource.fields[attribute].widget
+            if type(widget) in (TextWidget, PhoneWidget):
+                self.steps.append((self.TEXT, None))
+            elif isinstance(widget, ChoiceWidget):
+                self.steps.append((self.LABEL, widget.zh_labels))
+            elif isinstance(widget, YesNoWidget):
+                self.steps.append((self.YES, None))
+            else:
+                self.steps.append((self.WIDGET, widget.render))
+
+    def cells(self, row) -> list:
+        cells = []
+        for (kind, how), value in zip(self.steps, row, strict=True):
+            if kind == self.TEXT:
+                cells.append("" if value is None else str(value))
+            elif kind == self.LABEL:
+                cells.append(how.get(value, value or ""))
+            elif kind == self.YES:
+                cells.append("是" if value else "")
+            else:
+                cells.append(how(value))
+        if WORKSHEET_ILLEGAL.search("".join(cells)):  # rare: one search per row, not per cell
+            cells = [WORKSHEET_ILLEGAL.sub("\ufffd", cell) for cell in cells]
+        return [escape_formula(cell) if cell[:1] in FORMULA_FIRST else cell for cell in cells]
+
+
+FORMULA_FIRST = frozenset(start[0] for start in FORMULA_STARTS)
+
+
 def roster_rows(queryset, *, reveal_national_id: bool) -> Iterator[list]:
     """The roster's rows, in the roster's order: the columns of ``members.resources``,
     each cell as the resource would export it (formulas escaped, identity numbers masked
     unless ``reveal_national_id``)."""
-    resource = MemberResource(reveal_national_id=reveal_national_id)
-    attributes = [attribute for attribute, *_ in COLUMNS if attribute != "skills"]
-    renders = [resource.fields[attribute].widget.render for attribute in attributes]
-    skills_at = [attribute for attribute, *_ in COLUMNS].index("skills")
+    plan = _Plan(reveal_national_id)
     skills = skills_by_member(queryset)
-    values = queryset.values_list("pk", *attributes)
+    values = queryset.values_list("pk", *plan.attributes)
     for pk, *row in values.iterator(chunk_size=CHUNK):
-        cells = [export_cell(render(value)) for render, value in zip(renders, row, strict=True)]
-        cells.insert(skills_at, skills.get(pk, ""))
+        cells = plan.cells(row)
+        cells.insert(plan.skills_at, skills.get(pk, ""))
         yield cells
 
 
@@ -88,12 +141,27 @@ def roster_csv_response(queryset, *, reveal_national_id: bool, filename: str):
 
 
 def roster_xlsx_response(queryset, *, reveal_national_id: bool, filename: str):
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("名单")
-    sheet.append(HEADERS)
-    for row in roster_rows(queryset, reveal_national_id=reveal_national_id):
-        sheet.append(row)
+    """XlsxWriter in constant-memory mode: each row goes to disk as it is written (openpyxl's
+    write-only mode took twice as long: 50,000 rows are 1,000,000 cells). Every cell is
+    written as text, as in the CSV: no string turned into a number, formula or link."""
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it when sent
-    workbook.save(spool)
+    workbook = xlsxwriter.Workbook(
+        spool,
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet("名单")
+    sheet.write_row(0, 0, HEADERS)
+    for number, row in enumerate(
+        roster_rows(queryset, reveal_national_id=reveal_national_id), start=1
+    ):
+        for column, cell in enumerate(row):
+            if cell:
+                sheet.write_string(number, column, cell)
+    workbook.close()
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)

@@ -117,16 +117,16 @@ class GroupRosterResource(MemberResource):
     def __init__(self, *, group: ServiceGroup, actor, reveal_national_id: bool, budget=None):
         super().__init__(reveal_national_id=reveal_national_id, actor=actor, budget=budget)
         self.group = group
-        self.live_memberships: dict[int, Membership] = {}
+        # member id → status of their live membership here (statuses only: 50,000
+        # Membership objects would be most of a large import's memory)
+        self.live_status: dict[int, str] = {}
         self.not_managed: set[int] = set()
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         phones = {self.fields["phone"].widget.clean(p) for p in dataset["手机号"]}
-        self.live_memberships = {
-            m.member_id: m
-            for m in Membership.objects.filter(group=self.group, member__phone__in=phones).live()
-        }
+        live = Membership.objects.filter(group=self.group, member__phone__in=phones).live()
+        self.live_status = dict(live.values_list("member_id", "status"))
         if self.actor is not None:
             managed = member_policy.instances_for(self.actor, "manage")
             self.not_managed = set(
@@ -148,8 +148,7 @@ class GroupRosterResource(MemberResource):
         super().import_instance(instance, row, **kwargs)
 
     def is_active_here(self, member: Member) -> bool:
-        membership = self.live_memberships.get(member.pk)
-        return membership is not None and membership.status == Membership.Status.ACTIVE
+        return self.live_status.get(member.pk) == Membership.Status.ACTIVE
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         skip = super().skip_row(instance, original, row, import_validation_errors)
@@ -159,25 +158,36 @@ class GroupRosterResource(MemberResource):
     def after_bulk_save(self, members, *, created):
         super().after_bulk_save(members, created=created)
         now = timezone.now()
-        approve, create = [], []
+        applied, create = [], []
         for member in members:
-            membership = self.live_memberships.get(member.pk)
-            if membership is None:
+            status = self.live_status.get(member.pk)
+            if status is None:
                 create.append(
                     Membership(member=member, group=self.group, status=Membership.Status.ACTIVE)
                 )
-            elif membership.status == Membership.Status.APPLIED:
-                membership.status = Membership.Status.ACTIVE
-                membership.decided_at, membership.decided_by = now, self.actor
-                approve.append(membership)
+            elif status == Membership.Status.APPLIED:
+                applied.append(member.pk)
         if create:
-            for membership in bulk_create_with_history(
+            bulk_create_with_history(
                 create,
                 Membership,
                 default_user=self.actor,
                 default_change_reason=MembershipEvent.IMPORTED,
-            ):
-                self.live_memberships[membership.member_id] = membership
+            )
+        approve = (
+            list(
+                Membership.objects.live().filter(
+                    group=self.group, member_id__in=applied, status=Membership.Status.APPLIED
+                )
+            )
+            if applied
+            else []
+        )
+        for membership in approve:
+            membership.status = Membership.Status.ACTIVE
+            membership.decided_at, membership.decided_by = now, self.actor
+        for member_id in [m.member_id for m in create] + applied:
+            self.live_status[member_id] = Membership.Status.ACTIVE
         if approve:
             bulk_update_with_history(
                 approve,

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import BooleanField
 from django.utils.translation import gettext as _
 from import_export import fields, resources
-from import_export.instance_loaders import CachedInstanceLoader
+from import_export.instance_loaders import ModelInstanceLoader
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from members.cells import (
@@ -45,6 +45,7 @@ from members.models import (
     PoliticalStatus,
 )
 from members.services import invitations_withdraw
+from members.validators import mask_phone
 
 # (attribute, Chinese header, English header, widget factory)
 COLUMNS = [
@@ -84,6 +85,41 @@ def canonical_header(header) -> str | None:
     return HEADER_ALIASES.get(text) or HEADER_ALIASES.get(text.lower())
 
 
+class WindowedInstanceLoader(ModelInstanceLoader):
+    """Known members by phone, loaded for a window of ``WINDOW`` rows at a time, in one
+    query each: rows are imported in file order, so each window loads once. (django-import-
+    export's cached loader holds every member of the file, with their skills, for the
+    whole import.)"""
+
+    WINDOW = 1000
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.phone = resource.fields["phone"]
+        self.window_of: dict[str, int] = {}
+        self.windows: list[list[str]] = []
+        if dataset is not None and self.phone.column_name in (dataset.headers or []):
+            for value in dataset[self.phone.column_name]:
+                phone = self.phone.widget.clean(value)
+                if phone and phone not in self.window_of:
+                    if not self.windows or len(self.windows[-1]) == self.WINDOW:
+                        self.windows.append([])
+                    self.window_of[phone] = len(self.windows) - 1
+                    self.windows[-1].append(phone)
+        self.current, self.members = None, {}
+
+    def get_instance(self, row):
+        phone = self.phone.clean(row)
+        window = self.window_of.get(phone)
+        if window is None:
+            return None
+        if window != self.current:
+            self.current = window
+            found = self.get_queryset().filter(phone__in=self.windows[window])
+            self.members = {member.phone: member for member in found}
+        return self.members.get(phone)
+
+
 class MemberResource(resources.ModelResource):
     """Members by mobile phone: a known phone updates that member, a new one creates.
 
@@ -107,6 +143,7 @@ class MemberResource(resources.ModelResource):
             self.fields[attribute] = fields.Field(
                 attribute=attribute, column_name=header, widget=widget, saves_null_values=False
             )
+        self.original: dict | None = None
         self.duplicate_phones: set[str] = set()
         self.id_owners: dict[str, set[int]] = {}
         self.duplicate_ids: set[str] = set()
@@ -115,7 +152,8 @@ class MemberResource(resources.ModelResource):
         model = Member
         fields = [attribute for attribute, *_ in COLUMNS]
         import_id_fields = ["phone"]
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = WindowedInstanceLoader
+        skip_diff = True  # skip_row compares with ``self.original``
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -234,32 +272,42 @@ class MemberResource(resources.ModelResource):
         super().before_import_row(row, **kwargs)
         self.row_update = None
 
+    def after_init_instance(self, instance, new, row, **kwargs):
+        """A known member's stored values, before the row's cells change them: what
+        ``skip_row`` compares with. (Not django-import-export's diff, which deep-copies
+        every member and keeps the copy in the result: 900 MB for 50,000 rows.)"""
+        super().after_init_instance(instance, new, row, **kwargs)
+        self.original = None
+        if not new:
+            self.original = {attribute: self.fields[attribute].get_value(instance)
+                             for attribute, *_ in COLUMNS if attribute != "skills"}  # fmt: skip
+            self.original["skills"] = sorted(skill.name for skill in instance.skills.all())
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
         """Unchanged when no cell changes a stored value; what does change is kept for the
         preview (``row_result.update``)."""
+        original = self.original  # the diff's copy (``original``) is off: skip_diff
         if import_validation_errors or original is None:
             return False
-        if original.pk is None:
-            return False
         changes = self.changes(original, instance)
-        self.row_update = RowUpdate(original.full_name, original.masked_phone, changes)
+        self.row_update = RowUpdate(original["full_name"], mask_phone(original["phone"]), changes)
         # A pending invitation may have gone to the old address: the import withdraws it.
-        instance.import_contact_changed = instance.email != original.email
+        instance.import_contact_changed = instance.email != original["email"]
         return not changes
 
-    def changes(self, original: Member, instance: Member) -> list[FieldChange]:
+    def changes(self, original: dict, instance: Member) -> list[FieldChange]:
         found = []
         for attribute, header, _en, _factory in COLUMNS:
             field = self.fields[attribute]
             if attribute == "skills":
                 if instance.import_skills is None:
                     continue
-                old = sorted(skill.name for skill in original.skills.all())
+                old = original["skills"]
                 new = sorted(skill.name for skill in instance.import_skills)
                 if old != new:
                     found.append(FieldChange(header, "、".join(old), "、".join(new)))
                 continue
-            old, new = field.get_value(original), field.get_value(instance)
+            old, new = original[attribute], field.get_value(instance)
             if old != new:
                 found.append(FieldChange(header, _shown(field, old), _shown(field, new)))
         return found

@@ -326,3 +326,41 @@ def test_the_import_command_shares_the_checks_and_the_report(tmp_path, ecommerce
     assert "row 2 [手机号]" in capsys.readouterr().err
     with pytest.raises(CommandError, match="No service group"):
         call_command("import_members", "nope", str(good))
+
+
+def test_a_large_import_holds_a_window_of_members_not_all(
+    client, admin_user, ecommerce, monkeypatch
+):
+    """Issue 12: re-checking an unchanged 50,000-row file took 904 MB. Members are loaded
+    a window at a time, and no copy of a member stays in the result: the report of an
+    unchanged file is still right, and updates still show what changes."""
+    from groups.imports import read_table, roster_import
+    from members.resources import MemberResource, WindowedInstanceLoader
+
+    monkeypatch.setattr(WindowedInstanceLoader, "WINDOW", 3)
+    members = [MemberFactory(phone=f"1380000{i:04d}", employer="旧单位") for i in range(8)]
+    for member in members:
+        MembershipFactory(member=member, group=ecommerce)
+    client.force_login(admin_user)
+    content = export(client)[1]
+    held = []
+    original_get = WindowedInstanceLoader.get_instance
+
+    def spy(loader, row):
+        held.append(len(loader.members))
+        return original_get(loader, row)
+
+    monkeypatch.setattr(WindowedInstanceLoader, "get_instance", spy)
+    report = roster_import(
+        actor=None, group=ecommerce, dataset=read_table(content, "r.csv"), dry_run=True
+    )
+    assert (report.new, report.updated, report.unchanged) == (0, 0, 8)
+    assert max(held) <= 3
+
+    changed = content.decode("utf-8-sig").replace("旧单位", "新单位", 1).encode()
+    resource = MemberResource(reveal_national_id=True)
+    result = resource.import_data(read_table(changed, "r.csv"), dry_run=True)
+    assert [row.import_type for row in result.rows].count("update") == 1
+    assert all(row.original is None and row.instance is None for row in result.rows)
+    update = next(row.update for row in result.rows if row.import_type == "update")
+    assert [(c.column, c.old, c.new) for c in update.changes] == [("工作单位", "旧单位", "新单位")]
