@@ -200,11 +200,11 @@ class SignUpPolicy(Policy):
         return self.may_manage(user, signup) and signup.is_live
 
     def can_promote(self, user, signup: SignUp) -> bool:
-        """Needs the facts the participants page reads (``selectors.participants``): the
+        """Needs the facts the participants page reads (``participation.participants``): the
         activity's ``places_left`` and the sign-up's ``clashes``."""
         if not hasattr(signup.activity, "places_left") or not hasattr(signup, "clashes"):
             raise ImproperlyConfigured(
-                "can_promote needs Activity.objects.with_taken() and selectors.participants()."
+                "can_promote needs Activity.objects.with_taken() and participation.participants()."
             )
         return self.may_manage(user, signup) and signup.promotable(
             signup.activity.places_left, clashes=signup.clashes

@@ -13,15 +13,12 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
-    Exists,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -93,13 +90,21 @@ def activity_page(user, activity: Activity) -> dict:
     }
 
 
-def overlapping_signup(activity: Activity, member) -> SignUp | None:
-    """A confirmed sign-up of the member for another activity at the same time."""
+def confirmed_at_the_same_time(activity: Activity):
+    """Confirmed sign-ups for other (not cancelled) activities that overlap ``activity``."""
     return (
-        SignUp.objects.filter(member=member, status=SignUp.Status.CONFIRMED)
+        SignUp.objects.filter(status=SignUp.Status.CONFIRMED)
         .exclude(activity=activity)
         .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
         .exclude(activity__status=Activity.Status.CANCELLED)
+    )
+
+
+def overlapping_signup(activity: Activity, member) -> SignUp | None:
+    """A confirmed sign-up of the member for another activity at the same time."""
+    return (
+        confirmed_at_the_same_time(activity)
+        .filter(member=member)
         .select_related("activity")
         .first()
     )
@@ -116,30 +121,20 @@ def waiting_position(signup: SignUp) -> int | None:
     return ahead.count() + 1
 
 
-def participants(activity: Activity) -> dict[str, list[SignUp]]:
-    """The participants page: everyone who signed up, by status, in one query."""
-    elsewhere = (
-        SignUp.objects.filter(member=OuterRef("member"), status=SignUp.Status.CONFIRMED)
-        .exclude(activity=activity)
-        .exclude(activity__status=Activity.Status.CANCELLED)
-        .filter(activity__starts_at__lt=activity.ends_at, activity__ends_at__gt=activity.starts_at)
+def waiting_place():
+    """The outer sign-up's place on its activity's waiting list (a subquery: computed for
+    the rows a page shows, not for the whole list)."""
+    return Subquery(
+        SignUp.objects.filter(activity=OuterRef("activity"), status=SignUp.Status.WAITING)
+        .filter(
+            Q(created_at__lt=OuterRef("created_at"))
+            | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk"))
+        )
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    signups = list(
-        SignUp.objects.filter(activity=activity)
-        .select_related("member")
-        .annotate(clashes=Exists(elsewhere))  # confirmed elsewhere at the same time
-        .order_by("status", "created_at", "pk")
-    )
-    groups = {status: [] for status, _label in SignUp.Status.choices}
-    for item in signups:
-        item.activity = activity  # already loaded (with places_left): no query per row
-        groups[item.status].append(item)
-    return {
-        "confirmed": groups["confirmed"],
-        "offered": groups["offered"],
-        "waiting": groups["waiting"],
-        "ended": groups["cancelled"] + groups["removed"] + groups["expired"],
-    }
 
 
 def attendance_sheet(activity: Activity) -> list[SignUp]:
@@ -260,60 +255,13 @@ def star_level(total: Decimal, thresholds: list[int] | None = None) -> StarLevel
     )
 
 
-def member_service_record(member) -> dict:
-    """What the volunteer's own page shows about activities, in a fixed number of queries."""
-    now = timezone.now()
-    # The total by the database (with 500 entries: 3 ms, where loading them to add them up
-    # took 38 ms).
-    total = ServiceHours.objects.filter(
-        signup__member=member, status=ServiceHours.Status.APPROVED, is_current=True
-    ).aggregate(total=Coalesce(Sum("hours"), Value(Decimal("0"))))["total"]
-    ahead = (
-        SignUp.objects.filter(activity=OuterRef("activity"), status=SignUp.Status.WAITING)
-        .filter(
-            Q(created_at__lt=OuterRef("created_at"))
-            | Q(created_at=OuterRef("created_at"), pk__lte=OuterRef("pk"))
-        )
-        .order_by()
-        .values("activity")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    upcoming = list(
-        SignUp.objects.live()
-        .filter(member=member, activity__ends_at__gte=now)
-        .exclude(activity__status=Activity.Status.CANCELLED)
-        .annotate(position=Subquery(ahead))
-        .select_related("activity__group")
-        .order_by("activity__starts_at")
-    )
-    past = list(
-        SignUp.objects.filter(
-            member=member, activity__starts_at__lt=now, status=SignUp.Status.CONFIRMED
-        )
-        .select_related("activity__group")
-        .prefetch_related("hours", "corrections")
-        .order_by("-activity__starts_at")[:50]
-    )
-    for signup in (*upcoming, *past):
-        signup.member = member  # the page's rules ask whose sign-up it is: no query per row
-    for signup in past:
-        signup.open_correction = next(
-            (c for c in signup.corrections.all() if c.status == HoursCorrectionRequest.Status.OPEN),
-            None,
-        )
-    trainings = [s for s in past if s.activity.kind == Activity.Kind.TRAINING and s.attended]
-    return {
-        "total_hours": total,
-        "stars": star_level(total),
-        "upcoming_signups": upcoming,
-        "past_signups": past,
-        "trainings": trainings,
-    }
+DASHBOARD_ACTIVITIES = 20
+DASHBOARD_HOURS = 10
 
 
 def group_dashboard(group) -> dict:
-    """The coordinator's dashboard for one group; each part is one query."""
+    """The coordinator's dashboard for one group; each part is one query, and each list
+    shows its first rows (one more is fetched to tell whether a "show all" is needed)."""
     now = timezone.now()
     upcoming = list(
         Activity.objects.filter(group=group, ends_at__gte=now)
@@ -321,8 +269,10 @@ def group_dashboard(group) -> dict:
         .exclude(status=Activity.Status.COMPLETED)
         .with_taken(now)
         .annotate(waiting=signups_counted(SignUp.objects.filter(status=SignUp.Status.WAITING)))
-        .order_by("starts_at")[:20]
+        .order_by("starts_at", "pk")[: DASHBOARD_ACTIVITIES + 1]
     )
+    more_upcoming = len(upcoming) > DASHBOARD_ACTIVITIES
+    upcoming = upcoming[:DASHBOARD_ACTIVITIES]
     for activity in upcoming:
         activity.fill = int(activity.taken * 100 / activity.capacity) if activity.capacity else None
     pending = list(
@@ -331,13 +281,16 @@ def group_dashboard(group) -> dict:
         .select_related("member")
         .order_by("created_at")[:10]
     )
-    hours_waiting = (
+    # The longest waiting first. All the activities' totals are fetched (a row each: a LIMIT
+    # made PostgreSQL walk every activity of the group instead), the first few shown, and how
+    # many more there are said, for a group that lets them pile up.
+    hours_waiting = list(
         ServiceHours.objects.filter(
             signup__activity__group=group, status=ServiceHours.Status.PROPOSED, is_current=True
         )
         .values("signup__activity", "signup__activity__title")
         .annotate(n=Count("pk"), total=Sum("hours"))
-        .order_by("signup__activity__title")
+        .order_by("signup__activity__starts_at", "signup__activity")
     )
     corrections = HoursCorrectionRequest.objects.filter(
         signup__activity__group=group, status=HoursCorrectionRequest.Status.OPEN
@@ -353,8 +306,10 @@ def group_dashboard(group) -> dict:
     )
     return {
         "upcoming": upcoming,
+        "more_upcoming": more_upcoming,
         "pending_applications": pending,
-        "hours_waiting": list(hours_waiting),
+        "hours_waiting": hours_waiting[:DASHBOARD_HOURS],
+        "hours_waiting_more": max(len(hours_waiting) - DASHBOARD_HOURS, 0),
         "open_corrections": corrections,
         "recent_cancellations": cancellations,
     }

@@ -71,6 +71,7 @@ urlpatterns = [
         views.correction_request,
         name="correction-request",
     ),
+    path("members/me/activities/", views.my_activities, name="my-activities"),
     path("members/me/certificate/", views.certificate_issue, name="certificate-issue"),
     path("members/me/calendar/", views.feed_regenerate, name="feed-regenerate"),
     path("certificates/", views.certificate_lookup, name="certificate-lookup"),

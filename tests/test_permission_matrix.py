@@ -97,6 +97,8 @@ EXPECTED = {
     "activities:correction-decide": everyone(GET_NOT_ALLOWED),
     "activities:checkin": logged_in(OK),  # shows the "check me in" button
     "activities:correction-request": everyone(GET_NOT_ALLOWED),
+    # The volunteer's whole list of sign-ups (their page shows the first few), as "me".
+    "activities:my-activities": {**logged_in(OK), "staff": REDIRECT, "admin": REDIRECT},
     "activities:certificate-issue": everyone(GET_NOT_ALLOWED),
     "activities:feed-regenerate": everyone(GET_NOT_ALLOWED),
     "activities:certificate-lookup": everyone(OK),  # public: anyone types a code

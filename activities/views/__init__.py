@@ -31,6 +31,7 @@ from activities.views.records import (
     feed_group,
     feed_personal,
     feed_regenerate,
+    my_activities,
 )
 from activities.views.signups import (
     ParticipantsView,
@@ -48,5 +49,5 @@ __all__ = [
     "cancel_signup", "certificate_issue", "certificate_lookup", "certificate_print",
     "certificate_verify", "correction_decide", "correction_request", "feed_group",
     "feed_personal", "feed_regenerate", "hours_approve", "hours_correct", "hours_fill",
-    "hours_set", "participant_change", "qr_refresh", "signup",
+    "hours_set", "my_activities", "participant_change", "qr_refresh", "signup",
 ]  # fmt: skip

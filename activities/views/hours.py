@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -150,11 +151,16 @@ def _my_signup(request, kwargs) -> dict:
 @require_POST
 @policy_required(signup_policy, "own", lookup=_my_signup, queryset=own_signups, name="signup")
 def correction_request(request, signup_pk, signup):
-    """The volunteer asks for their hours to be corrected (from their own page)."""
+    """The volunteer asks for their hours to be corrected (from their own page, or a page of
+    their whole service record: back to where they were)."""
+    back = reverse("me")
+    record_page = request.POST.get("record_page", "")
+    if record_page.isdecimal() and len(record_page) < 7:
+        back = f"{reverse('activities:my-activities')}?show=past&page={int(record_page)}"
     form = CorrectionRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the hours and a reason."))
-        return redirect("me")
+        return redirect(back)
     try:
         services.correction_request(
             actor=request.user,
@@ -166,4 +172,4 @@ def correction_request(request, signup_pk, signup):
         show_errors(request, error)
     else:
         messages.success(request, _("Your request was sent to the organisers."))
-    return redirect("me")
+    return redirect(back)

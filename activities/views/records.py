@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from activities import feeds, selectors, services
+from activities import feeds, service_record, services
 from activities.models import CalendarFeed, Certificate
 from activities.permissions import certificate_policy
 from activities.views.common import show_errors
 from groups.models import ServiceGroup
+from members.models import Member
 from members.permissions import member_policy
 from members.views import MeView
 from volunteer_portal.permissions import own_record, policy_required
@@ -33,7 +35,7 @@ class MyPageView(MeView):
             else None
         )
         return {
-            **selectors.member_service_record(member),
+            **service_record.member_service_record(member),
             "feed_url": feed_url,
             # The same address for calendar apps: a tap subscribes (webcal://).
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
@@ -41,6 +43,34 @@ class MyPageView(MeView):
             "confirm_new_feed": bool(feed) and self.request.GET.get("calendar") == "new",
             "certificates": list(member.certificates.all()[:5]),
         }
+
+
+MY_ACTIVITIES_PER_PAGE = 20
+
+
+@policy_required()  # a page about the user's own record: a login is all it needs
+def my_activities(request):
+    """All the volunteer's upcoming sign-ups, or (``?show=past``) their whole service
+    record, a page at a time: their own page shows the first few of each."""
+    member = Member.objects.filter(user=request.user).first()
+    if member is None:
+        return redirect("members:me-edit")
+    past = request.GET.get("show") == "past"
+    if past:
+        signups = service_record.member_past_signups(member)
+    else:
+        signups = service_record.member_upcoming_signups(member)
+    page = Paginator(signups, MY_ACTIVITIES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = service_record.member_signup_rows(page.object_list, member, record=past)
+    return render(
+        request,
+        "activities/my_activities.html",
+        {
+            "past": past,
+            "page_obj": page,
+            "query_string": "show=past" if past else "",
+        },
+    )
 
 
 OWN = {"policy": member_policy, "action": "own", "lookup": own_record, "name": "member"}

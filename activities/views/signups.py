@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView
 
-from activities import selectors, services
+from activities import participation, selectors, services
 from activities.forms import ParticipantAddForm
 from activities.models import SignUp
 from activities.permissions import activity_policy, signup_policy
@@ -77,6 +80,17 @@ def accept_offer(request, pk, mine):
     return redirect("activities:activity-detail", pk=pk)
 
 
+SEARCH_LENGTH = 50
+
+
+def participants_query(params, *, without: str | None = None) -> str:
+    """The participants page's own parameters in an address (the search, and the page each
+    list is on), less ``without``: what its links and forms carry, so that acting on a row
+    or turning one list's page leaves the rest of the page as it was."""
+    kept = {"q", *(part.param for part in participation.PARTICIPANT_LISTS.values())} - {without}
+    return urlencode([(key, value) for key, value in params.items() if key in kept and value])
+
+
 class ParticipantsView(ActivityManagerMixin, FormView):
     form_class = ParticipantAddForm
     template_name = "activities/participants.html"
@@ -85,7 +99,22 @@ class ParticipantsView(ActivityManagerMixin, FormView):
         return {**super().get_form_kwargs(), "actor": self.request.user}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**selectors.participants(self.activity), **kwargs)
+        params = self.request.GET
+        search = params.get("q", "").strip()[:SEARCH_LENGTH]
+        shown = participation.participants(self.activity, pages=params, search=search)
+        links = {
+            key: participants_query(params, without=part.param)
+            for key, part in participation.PARTICIPANT_LISTS.items()
+        }
+        return super().get_context_data(
+            **shown,
+            search=search,
+            # Worth a search box once the lists have more than one page.
+            searchable=bool(search) or shown["total"] > participation.PARTICIPANTS_PER_PAGE,
+            page_links=links,
+            return_query=participants_query(params),
+            **kwargs,
+        )
 
     def form_valid(self, form):
         try:
@@ -100,13 +129,16 @@ class ParticipantsView(ActivityManagerMixin, FormView):
             _("%(name)s was added (%(status)s).")
             % {"name": result.member.full_name, "status": result.get_status_display()},
         )
-        return redirect("activities:participants", pk=self.activity.pk)
+        # To the page of the list that shows them now.
+        param, number = participation.participant_page(result)
+        url = reverse("activities:participants", args=[self.activity.pk])
+        return redirect(f"{url}?{urlencode({param: number})}#signup-{result.pk}")
 
 
 @require_POST
 @policy_required(activity_policy, "manage", lookup={"pk": "pk"}, name="activity")
 def participant_change(request, activity, signup_pk, change):
-    """Remove someone, or move them up from the waiting list."""
+    """Remove someone, or move them up from the waiting list; back to the same pages."""
     target = get_object_or_404(
         SignUp.objects.filter(activity=activity).select_related("member"), pk=signup_pk
     )
@@ -118,4 +150,6 @@ def participant_change(request, activity, signup_pk, change):
         show_errors(request, error)
     else:
         messages.success(request, _("Done."))
-    return redirect("activities:participants", pk=activity.pk)
+    url = reverse("activities:participants", args=[activity.pk])
+    query = participants_query(request.GET)
+    return redirect(f"{url}?{query}" if query else url)

@@ -352,8 +352,9 @@ def test_the_dashboard_counts_places_and_waiting_only_for_its_twenty_rows(
     client.force_login(coordinator)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("activities:dashboard", args=["ecommerce"])).status_code == 200
+    # Twenty shown, and one more fetched to tell whether to link to them all.
     upcoming = [q["sql"] for q in queries if 'FROM "activities_activity"' in q["sql"]
-                and "LIMIT 20" in q["sql"]]  # fmt: skip
+                and "LIMIT 21" in q["sql"]]  # fmt: skip
     assert upcoming
     for sql in upcoming:
         assert "GROUP BY" not in sql.split('FROM "activities_activity"', 1)[1].split("LIMIT")[0]
@@ -392,3 +393,132 @@ def test_the_month_calendar_fetches_no_themes_it_does_not_show(client, ecommerce
         )
     # (The filter's list of themes is read; the activities' themes are not.)
     assert not [q for q in queries if "activities_activity_themes" in q["sql"]]
+
+
+# --- Lists that grow with a year of data: capped, with the rest a link away (issue 12) -------
+
+
+def _my_activities(member, n, *, past=False, first=0):
+    """``n`` sign-ups of the member, each for its own activity: upcoming ones (soonest
+    first by number) or past ones with hours (latest first by number)."""
+    from activities.models import ServiceHours
+
+    now = timezone.now()
+    for i in range(first, first + n):
+        shift = datetime.timedelta(days=1 + i)
+        start = now - shift - datetime.timedelta(days=1) if past else now + shift
+        activity = ActivityFactory(
+            title=f"{'过去' if past else '将来'}{i:03d}",
+            starts_at=start,
+            ends_at=start + datetime.timedelta(hours=2),
+        )
+        signup = SignUpFactory(activity=activity, member=member, attended=True if past else None)
+        if past:
+            ServiceHours.objects.create(signup=signup, hours=2)
+
+
+def test_the_volunteers_page_shows_the_first_ten_and_links_to_the_rest(
+    client, volunteer, ecommerce
+):
+    client.force_login(volunteer)
+    _my_activities(volunteer.member, 10)
+    _my_activities(volunteer.member, 10, past=True)
+    page = client.get(reverse("me"))
+    html = page.content.decode()
+    assert len(page.context["upcoming_signups"]) == len(page.context["past_signups"]) == 10
+    assert 'id="all-upcoming"' not in html and 'id="all-past"' not in html
+
+    _my_activities(volunteer.member, 1, first=10)
+    _my_activities(volunteer.member, 1, past=True, first=10)
+    page = client.get(reverse("me"))
+    html = page.content.decode()
+    assert [s.activity.title for s in page.context["upcoming_signups"]][-1] == "将来009"
+    assert [s.activity.title for s in page.context["past_signups"]][-1] == "过去009"
+    assert "将来010" not in html and "过去010" not in html
+    all_mine = reverse("activities:my-activities")
+    assert f'href="{all_mine}" id="all-upcoming"' in html
+    assert f'href="{all_mine}?show=past" id="all-past"' in html
+
+
+def test_all_my_activities_a_page_at_a_time(client, volunteer, ecommerce):
+    client.force_login(volunteer)
+    _my_activities(volunteer.member, 25)
+    _my_activities(volunteer.member, 25, past=True)
+    url = reverse("activities:my-activities")
+
+    def titles(query):
+        return [s.activity.title for s in client.get(url + query).context["page_obj"]]
+
+    assert titles("") == [f"将来{i:03d}" for i in range(20)]
+    assert titles("?page=2") == [f"将来{i:03d}" for i in range(20, 25)]
+    assert titles("?show=past&page=2") == [f"过去{i:03d}" for i in range(20, 25)]
+    html = client.get(url + "?show=past").content.decode()
+    assert 'href="?show=past&amp;page=2"' in html  # the next page stays on the record
+
+
+def test_a_correction_asked_from_a_page_of_the_record_returns_to_it(client, volunteer, ecommerce):
+    client.force_login(volunteer)
+    _my_activities(volunteer.member, 25, past=True)
+    html = client.get(reverse("activities:my-activities") + "?show=past&page=2").content.decode()
+    assert 'name="record_page" value="2"' in html
+    signup = SignUp.objects.get(activity__title="过去024")
+    ask = reverse("activities:correction-request", args=[signup.pk])
+    form = {"requested_hours": "3", "reason": "多做了一小时", "record_page": "2"}
+    response = client.post(ask, form)
+    assert response["Location"] == reverse("activities:my-activities") + "?show=past&page=2"
+    assert signup.corrections.count() == 1
+    for odd in ("²", "9" * 5000, "-1"):  # nothing but a page number
+        assert client.post(ask, {**form, "record_page": odd})["Location"] == reverse("me")
+
+
+@pytest.mark.parametrize("query", ["", "?show=past", "?show=past&page=2"])
+def test_all_my_activities_cost_the_same_queries_at_5_and_50(client, volunteer, ecommerce, query):
+    client.force_login(volunteer)
+    url = reverse("activities:my-activities") + query
+    _my_activities(volunteer.member, 5)
+    _my_activities(volunteer.member, 5, past=True)
+    small = count_queries(client, url)
+    _my_activities(volunteer.member, 45, first=5)
+    _my_activities(volunteer.member, 45, past=True, first=5)
+    assert count_queries(client, url) == small
+
+
+def test_the_dashboard_links_to_all_activities_when_it_shows_only_twenty(
+    client, coordinator, ecommerce
+):
+    client.force_login(coordinator)
+    url = reverse("activities:dashboard", args=["ecommerce"])
+    add_activities(20, group_id=ecommerce.pk)
+    assert 'id="all-activities"' not in client.get(url).content.decode()
+    add_activities(1, group_id=ecommerce.pk)
+    page = client.get(url)
+    assert len(page.context["upcoming"]) == 20
+    all_of_them = f"{reverse('activities:activity-list')}?group={ecommerce.pk}"
+    assert f'href="{all_of_them}" id="all-activities"' in page.content.decode()
+
+
+def test_the_dashboard_shows_the_ten_oldest_activities_with_hours_waiting(
+    client, coordinator, ecommerce
+):
+    from activities.models import ServiceHours
+
+    client.force_login(coordinator)
+    url = reverse("activities:dashboard", args=["ecommerce"])
+
+    def ended(n, first=0):
+        for i in range(first, first + n):
+            start = timezone.now() - datetime.timedelta(days=30 - i)
+            activity = ActivityFactory(
+                title=f"待批{i:02d}", starts_at=start, ends_at=start + datetime.timedelta(hours=2)
+            )
+            ServiceHours.objects.create(signup=SignUpFactory(activity=activity), hours=2)
+
+    ended(10)
+    assert 'id="hours-waiting-more"' not in client.get(url).content.decode()
+    ended(2, first=10)
+    page = client.get(url)
+    assert [row["signup__activity__title"] for row in page.context["hours_waiting"]] == [
+        f"待批{i:02d}" for i in range(10)
+    ]
+    assert page.context["hours_waiting_more"] == 2
+    assert 'id="hours-waiting-more"' in page.content.decode()

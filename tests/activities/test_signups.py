@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import itertools
 
 import pytest
 from django.core import mail
@@ -320,3 +321,140 @@ def test_coordinators_add_only_their_groups_members_and_the_rules_still_apply(
 def test_copying_an_activity_with_a_long_title_keeps_it_valid(coordinator, ecommerce):
     copy = services.activity_copy(actor=coordinator, activity=ActivityFactory(title="长" * 200))
     assert len(copy.title) <= 200
+
+
+# --- The participants page of a big activity (issue 12) --------------------------------------
+
+
+_PHONES = itertools.count(17100000000)
+
+
+def _people(activity, status, n, *, tag, first=0):
+    """``n`` sign-ups in ``status`` named ``<tag>000``, ``<tag>001``... in sign-up order."""
+    from members.models import Member
+
+    start = timezone.now() - datetime.timedelta(days=1)
+    members = Member.objects.bulk_create(
+        [
+            Member(full_name=f"{tag}{i:03d}", phone=str(next(_PHONES)))
+            for i in range(first, first + n)
+        ]
+    )
+    return SignUp.objects.bulk_create(
+        [
+            SignUp(
+                activity=activity,
+                member=member,
+                status=status,
+                created_at=start + datetime.timedelta(seconds=i),
+                offer_expires_at=start + datetime.timedelta(days=2)
+                if status == "offered"
+                else None,
+                cancelled_at=start if status == "cancelled" else None,
+            )
+            for i, member in zip(range(first, first + n), members, strict=True)
+        ]
+    )
+
+
+def _names(page) -> list[str]:
+    return [s.member.full_name for s in page]
+
+
+@pytest.fixture
+def big(ecommerce):
+    """55 confirmed, 55 waiting (with places free: they may be moved up), 3 cancelled."""
+    activity = ActivityFactory(capacity=60)
+    _people(activity, "confirmed", 55, tag="确认")
+    _people(activity, "waiting", 55, tag="候补")
+    _people(activity, "cancelled", 3, tag="取消")
+    return activity
+
+
+def test_each_participant_list_turns_its_own_pages(client, coordinator, big):
+    client.force_login(coordinator)
+    url = reverse("activities:participants", args=[big.pk])
+    first = client.get(url)
+    assert first.context["counts"]["confirmed"] == first.context["counts"]["waiting"] == 55
+    assert _names(first.context["confirmed"]) == [f"确认{i:03d}" for i in range(50)]
+    assert _names(first.context["waiting"])[:2] == ["候补000", "候补001"]
+    html = first.content.decode()
+    assert "确认050" not in html and 'href="?page=2#confirmed"' in html
+    assert 'href="?waiting_page=2#waiting"' in html
+
+    second = client.get(url + "?page=2&waiting_page=2")
+    assert _names(second.context["confirmed"]) == [f"确认{i:03d}" for i in range(50, 55)]
+    # The waiting list's numbers go on from the first page: the place on the whole list.
+    assert [(s.member.full_name, s.position) for s in second.context["waiting"]][:2] == [
+        ("候补050", 51),
+        ("候补051", 52),
+    ]
+    html = second.content.decode()
+    # Turning one list's page keeps the other's; the row buttons come back here.
+    assert 'href="?waiting_page=2&amp;page=1#confirmed"' in html
+    assert 'href="?page=2&amp;waiting_page=1#waiting"' in html
+    signup = second.context["waiting"][0]
+    change = reverse("activities:participant-change", args=[big.pk, signup.pk, "promote"])
+    assert f'action="{change}?page=2&amp;waiting_page=2"' in html
+
+
+def test_a_change_on_a_later_page_returns_to_that_page(client, coordinator, big):
+    client.force_login(coordinator)
+    waiting = SignUp.objects.filter(activity=big, status="waiting").order_by("created_at")[52]
+    change = reverse("activities:participant-change", args=[big.pk, waiting.pk, "remove"])
+    response = client.post(change + "?page=2&waiting_page=2&next=https://evil.example")
+    url = reverse("activities:participants", args=[big.pk])
+    assert response.status_code == 302 and response["Location"] == f"{url}?page=2&waiting_page=2"
+    assert SignUp.objects.get(pk=waiting.pk).status == "removed"
+
+
+def test_someone_added_is_shown_on_the_page_of_their_list(client, coordinator, make_volunteer, big):
+    newcomer = make_volunteer(phone="13600000055")
+    MembershipFactory(member=newcomer.member, group=big.group)
+    client.force_login(coordinator)
+    url = reverse("activities:participants", args=[big.pk])
+    response = client.post(url + "?page=2", {"phone": "13600000055"})
+    added = SignUp.objects.get(activity=big, member=newcomer.member)
+    assert added.status == "waiting"  # places are free, but 55 people wait before them
+    assert response["Location"] == f"{url}?waiting_page=2#signup-{added.pk}"
+    page = client.get(response["Location"])
+    assert f'id="signup-{added.pk}"' in page.content.decode()
+
+
+def test_a_search_finds_people_on_any_page_with_their_real_place(client, coordinator, big):
+    client.force_login(coordinator)
+    url = reverse("activities:participants", args=[big.pk])
+    assert 'id="participant-search"' in client.get(url).content.decode()
+    found = client.get(url + "?q=候补052")
+    assert _names(found.context["waiting"]) == ["候补052"]
+    assert found.context["waiting"][0].position == 53
+    assert not list(found.context["confirmed"])
+    assert found.context["counts"]["confirmed"] == 55  # the totals stay the activity's
+
+
+def test_a_small_activity_has_no_search_box_and_no_pages(client, coordinator, ecommerce):
+    activity = ActivityFactory(capacity=2)
+    _people(activity, "confirmed", 2, tag="小")
+    client.force_login(coordinator)
+    html = client.get(reverse("activities:participants", args=[activity.pk])).content.decode()
+    assert "小001" in html and 'id="participant-search"' not in html and "page=" not in html
+
+
+def test_the_participants_page_costs_the_same_queries_at_5_and_55_a_list(
+    client, coordinator, ecommerce
+):
+    """Every list (confirmed, offered, waiting, ended) has rows and, at 55, a second page."""
+    from tests.activities.test_pages_feeds_reminders import count_queries
+
+    activity = ActivityFactory(capacity=200)
+    client.force_login(coordinator)
+    url = reverse("activities:participants", args=[activity.pk])
+    pages = url + "?page=2&offered_page=2&waiting_page=2&ended_page=2"
+    lists = ("confirmed", "offered", "waiting", "cancelled")
+    for status in lists:
+        _people(activity, status, 5, tag=status)
+    small = count_queries(client, url)
+    for status in lists:
+        _people(activity, status, 50, tag=status, first=5)
+    assert count_queries(client, url) == count_queries(client, pages) == small
+    assert len(client.get(pages).context["waiting"]) == 5

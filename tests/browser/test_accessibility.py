@@ -122,6 +122,8 @@ def test_the_volunteers_pages_have_no_serious_accessibility_problems(page_for, l
         live_server.url,
         [
             "/members/me/",
+            "/members/me/activities/",
+            "/members/me/activities/?show=past",
             "/members/me/edit/",
             f"/activities/{signed_up.activity_id}/",
             "/groups/ecommerce/apply/",

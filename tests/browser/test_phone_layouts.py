@@ -215,3 +215,55 @@ def test_activities_on_a_phone_fold_the_filters_and_show_the_month_as_an_agenda(
         assert sunday["x"] + sunday["width"] <= width
         assert no_sideways_scroll(page)
     assert page.locator("#month-calendar .calendar-item", has_text=title).is_visible()
+
+
+def test_a_big_activitys_participants_turn_pages_and_search_on_a_phone(page_for, live_server, demo):
+    """Issue 12: 60 confirmed and 55 waiting, fifty rows a list at a time; the waiting
+    list's next page numbers on from 51, and a search finds one person."""
+    from activities.models import SignUp
+    from members.models import Member
+
+    start = timezone.now() + datetime.timedelta(days=5)
+    activity = Activity.objects.create(
+        group=ServiceGroup.objects.get(slug="ecommerce"),
+        title="大型活动：五百人的讲座",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+        capacity=60,
+        status="published",
+    )
+    members = Member.objects.bulk_create(
+        [Member(full_name=f"参加者{i:03d}", phone=f"1720000{i:04d}") for i in range(115)]
+    )
+    SignUp.objects.bulk_create(
+        [
+            SignUp(
+                activity=activity,
+                member=member,
+                status="confirmed" if i < 60 else "waiting",
+                created_at=timezone.now() - datetime.timedelta(minutes=200 - i),
+            )
+            for i, member in enumerate(members)
+        ]
+    )
+    page = page_for(**PHONE)
+    log_in(page, live_server.url, "coordinator")
+    page.goto(f"{live_server.url}/activities/{activity.pk}/participants/")
+    assert page.locator("table.participants").first.locator("tbody tr").count() == 50
+    assert page.locator("#participant-search").is_visible()
+    assert no_sideways_scroll(page)
+    assert_accessible(page, "a big activity's participants")
+
+    page.locator("a[href$='waiting_page=2#waiting']").click()
+    page.wait_for_load_state()
+    waiting = page.locator("table.participants").nth(1)
+    assert waiting.locator("tbody tr").first.locator("td").first.inner_text() == "51"
+    assert no_sideways_scroll(page)
+
+    page.fill("#participant-q", "参加者112")
+    page.click("#participant-search [type=submit]")
+    page.wait_for_load_state()
+    rows = page.locator("table.participants tbody tr[data-signup]")
+    assert rows.count() == 1 and "参加者112" in rows.first.inner_text()
+    screenshot(page, "participants-search-phone")
+    assert no_sideways_scroll(page)
