@@ -70,12 +70,16 @@ restore: install
 screenshots: install-dev
 	SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/pytest -n 0 tests/browser
 
-## bench: time the main pages on PostgreSQL with the demo data at two sizes and compare
-## (creates and replaces the databases bench_small and bench_large on BENCH_HOST; needs
-## createdb/dropdb; about three minutes). Not a test: the tests pin query counts.
+## bench: time the main pages on PostgreSQL with the demo data at two sizes and compare,
+## then measure the key pages' throughput under gunicorn on the large data (creates and
+## replaces the databases bench_small and bench_large on BENCH_HOST; needs createdb/dropdb;
+## about five minutes). Not a test: the tests pin query counts.
 BENCH_HOST ?= 127.0.0.1
 BENCH_USER ?= postgres
 BENCH_LARGE ?= --members 10000 --activities 2000 --requests 5000
+BENCH_SECRET_KEY := bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz
+# Seconds per throughput measurement (three rounds of 17 measurements).
+BENCH_SECONDS ?= 2
 bench: install
 	@set -e; for size in small large; do \
 	  dropdb --if-exists -h $(BENCH_HOST) -U $(BENCH_USER) bench_$$size; \
@@ -86,10 +90,14 @@ bench: install
 	  DEBUG=true $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)" $$args > /dev/null; \
 	  $(PY) -c "import psycopg2,sys; c=psycopg2.connect(sys.argv[1]); c.autocommit=True; c.cursor().execute('ANALYZE')" "$$DATABASE_URL"; \
 	  echo "== $$size"; \
-	  DEBUG=false SECRET_KEY=bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz \
+	  DEBUG=false SECRET_KEY=$(BENCH_SECRET_KEY) \
 	    $(PY) manage.py bench --output .venv/bench-$$size.json 2>/dev/null; \
 	done
 	@$(PY) manage.py bench --compare .venv/bench-small.json .venv/bench-large.json
+	@echo; echo "== throughput (large)"
+	@DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_large" DEBUG=false \
+	  SECRET_KEY=$(BENCH_SECRET_KEY) $(PY) manage.py bench --throughput \
+	  --seconds $(BENCH_SECONDS) --output .venv/bench-throughput.json
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
