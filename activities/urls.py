@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from activities import views
+from volunteer_portal import page_cache
 
 
 class _Change:
@@ -18,8 +19,12 @@ register_converter(_Change, "participantchange")
 app_name = "activities"
 
 urlpatterns = [
-    path("activities/", views.ActivityListView.as_view(), name="activity-list"),
-    path("activities/<int:pk>/", views.ActivityDetailView.as_view(), name="activity-detail"),
+    path("activities/", page_cache.public(views.ActivityListView.as_view()), name="activity-list"),
+    path(
+        "activities/<int:pk>/",
+        page_cache.public(views.ActivityDetailView.as_view()),
+        name="activity-detail",
+    ),
     path("activities/<int:pk>/signup/", views.signup, name="signup"),
     path("activities/<int:pk>/cancel/", views.cancel_signup, name="cancel"),
     path("activities/<int:pk>/accept/", views.accept_offer, name="accept-offer"),

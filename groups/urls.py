@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from groups import views
+from volunteer_portal import page_cache
 
 
 class _Choice:
@@ -26,7 +27,7 @@ app_name = "groups"
 
 urlpatterns = [
     path("", views.GroupListView.as_view(), name="group-list"),
-    path("<slug:slug>/", views.GroupDetailView.as_view(), name="group-detail"),
+    path("<slug:slug>/", page_cache.public(views.GroupDetailView.as_view()), name="group-detail"),
     path("<slug:slug>/edit/", views.GroupUpdateView.as_view(), name="group-edit"),
     path("<slug:slug>/apply/", views.ApplyView.as_view(), name="apply"),
     path("<slug:slug>/applications/", views.ApplicationListView.as_view(), name="applications"),

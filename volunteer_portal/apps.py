@@ -9,6 +9,10 @@ class VolunteerPortalConfig(AppConfig):
     def ready(self):
         from django.core import checks
 
+        from volunteer_portal import page_cache
+
+        page_cache.connect()
+
         checks.register(secret_key_is_set, checks.Tags.security, deploy=True)
         # Tagged security, not database: Django skips database-tagged checks unless
         # `check --database` is given.

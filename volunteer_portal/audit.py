@@ -9,7 +9,12 @@ so a trail can be filtered by event and shown in the reader's language.
 from __future__ import annotations
 
 from django.db import models
+from django.dispatch import Signal
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+# Sent after a bulk update (which sends no post_save), with sender=the model and
+# ``objs``: what caches rows of that model listen to (``volunteer_portal.page_cache``).
+bulk_updated = Signal()
 
 _EVENT_LABELS: dict[tuple[str, str], object] = {}
 
@@ -69,10 +74,12 @@ def bulk_update_audited(objs: list, fields: list[str], *, actor, event: str) -> 
     if not objs:
         return 0
     model = type(objs[0])
-    return bulk_update_with_history(
+    updated = bulk_update_with_history(
         objs,
         model,
         fields,
         default_user=history_user(actor),
         default_change_reason=str(event),
     )
+    bulk_updated.send(sender=model, objs=objs)
+    return updated

@@ -200,7 +200,21 @@ ADMIN_ERROR_MAIL_WINDOW = env.int("ADMIN_ERROR_MAIL_WINDOW", default=600)
 # The cache: process memory by default. Rate limits count in it, so with several app
 # processes or servers they only hold once it is shared (Redis, the scale-out settings).
 # CACHE_URL shares it: dbcache://portal_cache (after `manage.py createcachetable`), or Redis.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Rendered pieces of pages, keyed by everything they show (the filter forms' selects,
+    # volunteer_portal.templatetags.portal): never stale, so each process keeps its own,
+    # apart from the rate limits' counts, which they could otherwise push out.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+# Public pages (home, activities, a group, an activity) are cached whole for anonymous
+# visitors this many seconds, dropped at once on a change (volunteer_portal.page_cache);
+# 0 turns that off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 # django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
 # django-axes counts per account only: the per-address limit is the login view's
 # (volunteer_portal.throttle), higher, as a whole venue may share one address.

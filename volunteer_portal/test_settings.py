@@ -21,3 +21,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Roster imports wait in a folder of the test run's own, not the machine's shared one.
 IMPORT_SPOOL_DIR = Path(tempfile.mkdtemp(prefix="vp-test-imports-"))
+# The views are tested as they render; tests/test_page_cache.py turns the page cache on.
+PAGE_CACHE_SECONDS = 0

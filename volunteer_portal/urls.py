@@ -9,7 +9,7 @@ from django.views.static import serve as serve_file
 from activities import views as activity_views
 from members import views as member_views
 from reports.views import impact as impact_views
-from volunteer_portal import views
+from volunteer_portal import page_cache, views
 
 # A database that is down answers 503, wherever it failed (volunteer_portal/middleware.py).
 handler500 = "volunteer_portal.middleware.server_error"
@@ -21,7 +21,7 @@ admin.site.site_title = _("Volunteer portal")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", page_cache.public(views.home), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("groups/", include("groups.urls")),
     path("members/me/", activity_views.MyPageView.as_view(), name="me"),
