@@ -385,6 +385,22 @@ def test_a_calendar_app_asking_again_gets_304_until_something_changes(client, ec
     assert changed["ETag"] != tag
 
 
+def test_a_feed_version_is_built_once_for_all_its_subscribers(client, ecommerce):
+    """Issue 12: a new subscriber of an unchanged feed gets the stored body (the version
+    query only); a change, or a swap of one activity for another, makes a new one."""
+    first_activity = ActivityFactory(group=ecommerce, title="第一个活动")
+    url = reverse("activities:feed-group", args=["ecommerce"])
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert not [q for q in queries if 'SELECT "activities_activity"."id"' in q["sql"]]
+    first_activity.delete()
+    ActivityFactory(group=ecommerce, title="换上的活动")
+    swapped = client.get(url)
+    assert "换上的活动" in swapped.content.decode() and "第一个活动" not in swapped.content.decode()
+
+
 def test_the_month_calendar_fetches_no_themes_it_does_not_show(client, ecommerce):
     add_activities(5, group_id=ecommerce.pk)
     with CaptureQueriesContext(connection) as queries:
