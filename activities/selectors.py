@@ -315,10 +315,30 @@ def group_dashboard(group) -> dict:
     }
 
 
-def month_grid(year: int, month: int, activities) -> list[list[tuple[datetime.date, list]]]:
-    """Weeks of (day, activities that day) for a month calendar, Monday first."""
+DAY_SHOWN = 3  # activities in a day of the month calendar; the rest a link away
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: datetime.date
+    items: list  # the first ``DAY_SHOWN`` activities of the day
+    more: int  # how many more that day (the day's list has them all)
+
+
+def month_grid(year: int, month: int, activities) -> list[list[CalendarDay]]:
+    """Weeks of days for a month calendar, Monday first. A busy day shows its first few
+    activities and how many more: a cell cannot hold forty, and drawing every one was most
+    of the page's time with a year of data."""
     by_day: dict[datetime.date, list] = {}
     for activity in activities:
         by_day.setdefault(timezone.localtime(activity.starts_at).date(), []).append(activity)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
-    return [[(day, by_day.get(day, [])) for day in week] for week in weeks]
+    return [
+        [
+            CalendarDay(
+                day, by_day.get(day, [])[:DAY_SHOWN], max(0, len(by_day.get(day, [])) - DAY_SHOWN)
+            )
+            for day in week
+        ]
+        for week in weeks
+    ]

@@ -96,12 +96,36 @@ def test_the_month_calendar_places_activities_on_their_day(client, ecommerce):
     activity = ActivityFactory(title="日历上的活动")
     month = timezone.localtime(activity.starts_at).strftime("%Y-%m")
     response = client.get(reverse("activities:activity-list") + f"?view=calendar&month={month}")
-    days = {day: items for week in response.context["weeks"] for day, items in week}
+    days = {cell.day: cell.items for week in response.context["weeks"] for cell in week}
     assert days[timezone.localtime(activity.starts_at).date()] == [activity]
     assert (
         client.get(reverse("activities:activity-list") + "?view=calendar&month=x").status_code
         == 200
     )
+
+
+def test_a_busy_day_shows_its_first_three_and_a_link_to_the_rest(client, ecommerce):
+    """Issue 12: a calendar cell cannot hold forty activities; drawing them all was most of
+    the month's time with a year of data."""
+    start = timezone.localtime(timezone.now() + datetime.timedelta(days=5)).replace(
+        hour=8, minute=0
+    )
+    for hour in range(5):
+        ActivityFactory(title=f"忙碌日活动{hour}", starts_at=start + datetime.timedelta(hours=hour))
+    response = client.get(
+        reverse("activities:activity-list"), {"view": "calendar", "month": f"{start:%Y-%m}"}
+    )
+    cell = next(c for week in response.context["weeks"] for c in week if c.day == start.date())
+    assert [a.title for a in cell.items] == ["忙碌日活动0", "忙碌日活动1", "忙碌日活动2"]
+    assert cell.more == 2
+    page = response.content.decode()
+    link = f"date_from={start:%Y-%m-%d}&amp;date_to={start:%Y-%m-%d}"
+    assert link in page and "忙碌日活动4" not in page
+    listed = client.get(
+        reverse("activities:activity-list"),
+        {"date_from": f"{start:%Y-%m-%d}", "date_to": f"{start:%Y-%m-%d}"},
+    ).content.decode()
+    assert all(f"忙碌日活动{hour}" in listed for hour in range(5))
 
 
 @pytest.mark.parametrize("url_name", ["activities:activity-list", "home"])
