@@ -63,16 +63,27 @@ def overdue_q(now: datetime.datetime) -> Q:
     return Q(status__in=OPEN, last_action_at__lt=overdue_cutoff(now))
 
 
-def with_queue_columns(requests, now: datetime.datetime | None = None):
-    """``days_open`` (received until completed or closed, else until now) and
-    ``overdue`` (open, and no action for ``REQUEST_OVERDUE_DAYS``), by the database; the
-    groups selected. Open requests first, the longest waiting at the top; then the rest,
-    newest first."""
-    now = now or timezone.now()
+def in_queue_order(requests):
+    """Open requests first, the longest waiting at the top; then the rest, newest first.
+    Only what the order needs: the paginator sorts and counts this, narrow, and the page's
+    rows get their columns afterwards (``with_queue_columns``)."""
     is_open = Q(status__in=OPEN)
-    return (
-        requests.select_related("group", "wanted_group")
-        .annotate(
+    return requests.annotate(
+        open_rank=Case(When(is_open, then=Value(0)), default=Value(1)),
+        open_since=Case(When(is_open, then=F("created_at")), output_field=DateTimeField()),
+    ).order_by("open_rank", F("open_since").asc(nulls_last=True), "-created_at", "-pk")
+
+
+def with_queue_columns(requests, now: datetime.datetime | None = None):
+    """The queue's rows (``in_queue_order``) with ``days_open`` (received until completed
+    or closed, else until now) and ``overdue`` (open, and no action for
+    ``REQUEST_OVERDUE_DAYS``), by the database, and their groups.
+
+    For a page, pass the page's rows (``pk__in`` a sliced ``in_queue_order``): joined and
+    computed for every request before the sort, these took 19 ms of a 5,000-request queue."""
+    now = now or timezone.now()
+    return in_queue_order(
+        requests.select_related("group", "wanted_group").annotate(
             days_open=WholeDaysBetween(
                 F("created_at"),
                 Coalesce(
@@ -87,10 +98,7 @@ def with_queue_columns(requests, now: datetime.datetime | None = None):
                 default=Value(False),
                 output_field=BooleanField(),
             ),
-            open_rank=Case(When(is_open, then=Value(0)), default=Value(1)),
-            open_since=Case(When(is_open, then=F("created_at")), output_field=DateTimeField()),
         )
-        .order_by("open_rank", F("open_since").asc(nulls_last=True), "-created_at", "-pk")
     )
 
 

@@ -75,7 +75,16 @@ class RequestQueueView(PolicyMixin, ListView):
             self.request.GET or None, queryset=visible, request=self.request, groups=groups
         )
         queryset = self.filterset.qs if self.filterset.is_bound else visible
-        return queues.with_queue_columns(queryset, timezone.now())
+        return queues.in_queue_order(queryset)
+
+    def paginate_queryset(self, queryset, page_size):
+        """The page's rows, with their columns and groups: only those (see
+        ``queues.with_queue_columns``)."""
+        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
+        page.object_list = queues.with_queue_columns(
+            queryset.model.objects.filter(pk__in=rows.values("pk")), timezone.now()
+        )
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
