@@ -65,6 +65,15 @@ class ServiceHours(models.Model):
         verbose_name = _("service hours")
         verbose_name_plural = _("service hours")
         ordering = ["signup", "-recorded_at"]
+        # The dashboards' "hours waiting for approval": a few hundred rows among a year's
+        # tens of thousands, found without reading them all.
+        indexes = [
+            models.Index(
+                fields=["signup"],
+                condition=Q(is_current=True, status="proposed"),
+                name="hours_waiting_idx",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["signup"], condition=Q(is_current=True), name="one_current_hours_entry"
