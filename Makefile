@@ -86,12 +86,12 @@ bench: install
 	  createdb -h $(BENCH_HOST) -U $(BENCH_USER) bench_$$size; \
 	  export DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_$$size"; \
 	  $(PY) manage.py migrate --noinput -v0; \
-	  if [ $$size = large ]; then args="$(BENCH_LARGE)"; else args=""; fi; \
+	  if [ $$size = large ]; then args="$(BENCH_LARGE)"; people=500; else args=""; people=50; fi; \
 	  DEBUG=true $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)" $$args > /dev/null; \
 	  $(PY) -c "import psycopg2,sys; c=psycopg2.connect(sys.argv[1]); c.autocommit=True; c.cursor().execute('ANALYZE')" "$$DATABASE_URL"; \
 	  echo "== $$size"; \
 	  DEBUG=false SECRET_KEY=$(BENCH_SECRET_KEY) \
-	    $(PY) manage.py bench --output .venv/bench-$$size.json 2>/dev/null; \
+	    $(PY) manage.py bench --people $$people --output .venv/bench-$$size.json 2>/dev/null; \
 	done
 	@$(PY) manage.py bench --compare .venv/bench-small.json .venv/bench-large.json
 	@echo; echo "== throughput (large)"
