@@ -216,8 +216,8 @@ CACHES = {
 }
 # Public pages (home, activities, a group, an activity) are cached whole for anonymous
 # visitors this many seconds, dropped at once on a change (volunteer_portal.page_cache);
-# 0 turns that off.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
+# 0 turns that off (the default with DEBUG on: a template being edited shows at once).
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
 # django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
 # django-axes counts per account only: the per-address limit is the login view's
 # (volunteer_portal.throttle), higher, as a whole venue may share one address.
