@@ -55,8 +55,14 @@ class ActivityListView(ListView):
 
     @staticmethod
     def _in_month(queryset, month: datetime.date):
+        """As a range of moments, not of dates: ``starts_at__date`` casts each row, which
+        no index can serve (a year of activities was read for a month's)."""
         following = (month + datetime.timedelta(days=32)).replace(day=1)
-        return queryset.filter(starts_at__date__gte=month, starts_at__date__lt=following)
+        start, end = (
+            timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+            for day in (month, following)
+        )
+        return queryset.filter(starts_at__gte=start, starts_at__lt=end)
 
     @staticmethod
     def _next_activity(queryset, after: datetime.datetime):
