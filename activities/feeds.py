@@ -11,7 +11,7 @@ import datetime
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Max, Sum
 from django.http import HttpResponse
 from django.utils import timezone, translation
@@ -102,10 +102,10 @@ def ics_response(request, name: str, activities, filename: str) -> HttpResponse:
             f"{request.path}|{name}|{tag}|{translation.get_language()}".encode()
         ).hexdigest()
     )
-    body = cache.get(key)
+    body = caches["pages"].get(key)
     if body is None:
         body = calendar_of(name, activities).to_ical()
-        cache.set(key, body, FEED_BODY_SECONDS)
+        caches["pages"].set(key, body, FEED_BODY_SECONDS)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = f"private, max-age={60 if settings.DEBUG else 600}"

@@ -39,6 +39,7 @@ from members.spreadsheets import (
     TimeBudget,
     read_rows,
 )
+from volunteer_portal.audit import bulk_updated
 from volunteer_portal.permissions import is_admin
 
 HEADER_BY_ATTRIBUTE = {attribute: zh for attribute, zh, _en, _w in COLUMNS}
@@ -174,6 +175,7 @@ class GroupRosterResource(MemberResource):
                 default_user=self.actor,
                 default_change_reason=MembershipEvent.IMPORTED,
             )
+            bulk_updated.send(sender=Membership, objs=create)  # the groups' member counts
         approve = (
             list(
                 Membership.objects.live().filter(
@@ -196,6 +198,7 @@ class GroupRosterResource(MemberResource):
                 default_user=self.actor,
                 default_change_reason=MembershipEvent.IMPORTED,
             )
+            bulk_updated.send(sender=Membership, objs=approve)
 
 
 def _column(attribute: str) -> str:

@@ -46,6 +46,7 @@ from members.models import (
 )
 from members.services import invitations_withdraw
 from members.validators import mask_phone
+from volunteer_portal.audit import bulk_updated
 
 # (attribute, Chinese header, English header, widget factory)
 COLUMNS = [
@@ -359,7 +360,9 @@ class MemberResource(resources.ModelResource):
 
     def after_bulk_save(self, members: list[Member], *, created: bool) -> None:
         """Skills of the saved members, replaced in two queries per batch; a pending
-        invitation of a member whose email changed stops working (it went to the old one)."""
+        invitation of a member whose email changed stops working (it went to the old one);
+        what caches members' rows is told (bulk writes send no post_save)."""
+        bulk_updated.send(sender=Member, objs=members)
         if not created:
             contact_changed = [m.pk for m in members if getattr(m, "import_contact_changed", 0)]
             if contact_changed:

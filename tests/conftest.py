@@ -49,10 +49,12 @@ def _no_work_left_after_a_response():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits count in the cache: each test starts with none used."""
-    from django.core.cache import cache
+    """Rate limits count in the cache, and pages are kept in theirs: each test starts with
+    none used and none kept."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
 
 

@@ -142,3 +142,56 @@ def test_a_page_that_is_not_found_is_not_stored(ecommerce):
     draft.status = "published"
     draft.save()
     assert Client().get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_made_up_addresses_never_push_out_the_rate_limits_counts(ecommerce, settings):
+    """Pages are kept in a cache of their own: any address makes a key there, and a full
+    one drops pages, not the counts of the rate limits in the default cache."""
+    from django.core.cache import cache, caches
+
+    small = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+             "LOCATION": "pages-small", "OPTIONS": {"MAX_ENTRIES": 10}}  # fmt: skip
+    settings.CACHES = {**settings.CACHES, "pages": small}
+    cache.set("a-rate-limit-count", 3, 600)
+    for n in range(30):  # three times what the pages cache holds
+        Client().get(reverse("home"), {"utm": n})
+    assert cache.get("a-rate-limit-count") == 3
+    assert 0 < len(caches["pages"]._cache) <= 10  # the pages went there, and no more
+
+
+@pytest.mark.django_db
+def test_the_placeholder_typed_into_an_address_gets_no_token(ecommerce):
+    from volunteer_portal.page_cache import PLACEHOLDER
+
+    url = reverse("home") + "?x=" + PLACEHOLDER
+    Client().get(url)
+    visitor = Client()
+    page = visitor.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    token = TOKEN.search(page.content.decode()).group(1)
+    assert page.content.decode().count(token) == 1  # the language form's token field only
+    assert PLACEHOLDER in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_import_and_a_renamed_head_show_on_the_group_page_at_once(ecommerce, tmp_path):
+    from django.core.management import call_command
+
+    from tests.factories import LeaderAssignmentFactory, MemberFactory
+
+    head = MemberFactory(full_name="旧名字")
+    LeaderAssignmentFactory(group=ecommerce, member=head)
+    url = reverse("groups:group-detail", args=["ecommerce"])
+    assert "旧名字" in Client().get(url).content.decode()
+    head.full_name = "新名字"
+    head.save()
+    assert "新名字" in Client().get(url).content.decode()
+
+    count = re.compile(r'id="member-count"[^>]*>\s*(\d+)')
+    before = int(count.search(Client().get(url).content.decode()).group(1))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("姓名,手机号\n导入一,13900000101\n导入二,13900000102\n", encoding="utf-8")
+    call_command("import_members", "ecommerce", str(roster))
+    after = int(count.search(Client().get(url).content.decode()).group(1))
+    assert after == before + 2

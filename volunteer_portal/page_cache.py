@@ -12,7 +12,8 @@ What keeps it right:
   page is stored only if it is a 200 that sets no cookie.
 - The key holds the language, the address with its query, and a generation that moves on
   after the commit of any change to what these pages show (``connect``: activities,
-  sign-ups, groups, memberships, leaders, the organisation, brands) and with the public
+  sign-ups, groups, memberships, leaders and their names, the organisation, brands,
+  themes, skills; bulk writes send ``audit.bulk_updated``) and with the public
   summary's own generation (hours approved, requests completed). What changes with the
   clock alone (an activity starting) shows within ``PAGE_CACHE_SECONDS``.
 - The CSRF token of the page's forms (the language switch) is the visitor's own: the stored
@@ -32,7 +33,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -41,6 +42,15 @@ from django.utils import translation
 GENERATION_KEY = "page-cache:generation"
 PLACEHOLDER = "__csrf-token-of-the-visitor__"
 TOKEN_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+# Only the token fields are filled in on the way out: the placeholder typed into an
+# address the page echoes (escaped, its quotes are not these) stays as typed.
+FIELD_WITH_PLACEHOLDER = f'name="csrfmiddlewaretoken" value="{PLACEHOLDER}"'
+
+
+def pages():
+    """The cache the pages are kept in: its own (``CACHES["pages"]``), so that addresses
+    with made-up query strings push out other pages, never the rate limits' counts."""
+    return caches["pages"]
 
 
 def cacheable(request) -> bool:
@@ -77,11 +87,12 @@ def public(view):
         if not cacheable(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        stored = cache.get(key)
+        stored = pages().get(key)
         if stored is not None:
             content, content_type = stored
+            token_field = f'name="csrfmiddlewaretoken" value="{get_token(request)}"'
             response = HttpResponse(
-                content.replace(PLACEHOLDER, get_token(request)), content_type=content_type
+                content.replace(FIELD_WITH_PLACEHOLDER, token_field), content_type=content_type
             )
             response["X-Page-Cache"] = "hit"
             return response
@@ -102,12 +113,10 @@ def _store(key: str, response) -> None:
     if not content_type.startswith("text/html"):
         return
     content = response.content.decode(response.charset)
-    tokens = set(TOKEN_FIELD.findall(content))
-    if len(tokens) > 1:  # not one page's token: leave it uncached
+    if len(set(TOKEN_FIELD.findall(content))) > 1:  # not one page's token: leave it uncached
         return
-    for token in tokens:
-        content = content.replace(token, PLACEHOLDER)
-    cache.set(key, (content, content_type), settings.PAGE_CACHE_SECONDS)
+    content = TOKEN_FIELD.sub(FIELD_WITH_PLACEHOLDER, content)
+    pages().set(key, (content, content_type), settings.PAGE_CACHE_SECONDS)
 
 
 def invalidate() -> None:
@@ -132,20 +141,25 @@ def connect() -> None:
     pages show."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from activities.models import Activity, ActivityPhoto, Brand, SignUp
+    from activities.models import Activity, ActivityPhoto, Brand, SignUp, Theme
     from groups.models import LeaderAssignment, Membership, Organisation, ServiceGroup
+    from members.models import Member, Skill
     from volunteer_portal.audit import bulk_updated
 
-    m2m_changed.connect(changed, sender=Activity.themes.through, dispatch_uid="page-cache-themes")
+    for through in (Activity.themes.through, Activity.skills_wanted.through):
+        m2m_changed.connect(changed, sender=through, dispatch_uid=f"page-cache-{through.__name__}")
     for model in (
         Activity,
         ActivityPhoto,
         Brand,
+        Theme,
         SignUp,
         ServiceGroup,
         Membership,
         LeaderAssignment,
         Organisation,
+        Member,  # a group's heads are named on its page and on the home page
+        Skill,
     ):
         for signal in (post_save, post_delete, bulk_updated):
             signal.connect(changed, sender=model, dispatch_uid=f"page-cache-{model.__name__}")

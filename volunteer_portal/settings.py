@@ -213,7 +213,12 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
+    # Whole public pages and calendar feed bodies (volunteer_portal.page_cache,
+    # activities.feeds): apart too, and bounded, as any address makes a key. Their
+    # generation, which a change moves on, stays in the shared default cache.
+    "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
 }
+CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1000)
 # Public pages (home, activities, a group, an activity) are cached whole for anonymous
 # visitors this many seconds, dropped at once on a change (volunteer_portal.page_cache);
 # 0 turns that off (the default with DEBUG on: a template being edited shows at once).

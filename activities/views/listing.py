@@ -25,10 +25,10 @@ class ActivityListView(ListView):
 
     def get_queryset(self):
         self.calendar = self.request.GET.get("view") == "calendar"
-        # The list offers what one can still join; the calendar of a past month also
-        # shows what was held.
+        # The list offers what one can still join; the calendar of a past month, and the
+        # list of days asked for (the calendar's "N more"), also show what was held.
         shown = [Activity.Status.PUBLISHED]
-        if self.calendar:
+        if self.calendar or self.request.GET.get("date_from"):
             shown.append(Activity.Status.COMPLETED)
         base = selectors.activities_for_listing(self.request.user).filter(status__in=shown)
         self.filterset = ActivityFilter(

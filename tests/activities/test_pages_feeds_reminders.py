@@ -127,6 +127,20 @@ def test_a_busy_day_shows_its_first_three_and_a_link_to_the_rest(client, ecommer
     ).content.decode()
     assert all(f"忙碌日活动{hour}" in listed for hour in range(5))
 
+    # A past day's "more" lists what was held there, as the calendar does.
+    held = timezone.localtime(timezone.now() - datetime.timedelta(days=40)).replace(hour=8)
+    for hour in range(5):
+        ActivityFactory(
+            title=f"已办活动{hour}", status="completed",
+            starts_at=held + datetime.timedelta(hours=hour),
+            ends_at=held + datetime.timedelta(hours=hour, minutes=30),
+        )  # fmt: skip
+    day = f"{held:%Y-%m-%d}"
+    listed = client.get(
+        reverse("activities:activity-list"), {"date_from": day, "date_to": day}
+    ).content.decode()
+    assert all(f"已办活动{hour}" in listed for hour in range(5))
+
 
 @pytest.mark.parametrize("url_name", ["activities:activity-list", "home"])
 def test_activity_lists_cost_the_same_queries_at_10_and_2000(client, ecommerce, url_name):
