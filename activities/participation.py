@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 
 from activities.models import Activity, SignUp
 from activities.selectors import confirmed_at_the_same_time, waiting_place
+from volunteer_portal.paging import CountedPaginator
 
 PARTICIPANTS_PER_PAGE = 50
 
@@ -41,14 +41,6 @@ PARTICIPANT_LISTS = {
 }
 
 
-class _CountedPaginator(Paginator):
-    """A paginator told its count (one grouped query counts every list of a page)."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.count = count
-
-
 def participants(activity: Activity, *, pages=None, search: str = "") -> dict:
     """The participants page: how many are in each state (one query), and one page of each
     list (a query each, for its rows only: a 500-person activity shows 50 rows a list).
@@ -74,7 +66,7 @@ def participants(activity: Activity, *, pages=None, search: str = "") -> dict:
         queryset = rows.filter(status__in=part.statuses).order_by(*part.order)
         if key == "waiting":
             queryset = queryset.annotate(position=waiting_place())
-        paginator = _CountedPaginator(queryset, PARTICIPANTS_PER_PAGE, count=counts[f"{key}_shown"])
+        paginator = CountedPaginator(queryset, PARTICIPANTS_PER_PAGE, count=counts[f"{key}_shown"])
         page = paginator.get_page(pages.get(part.param))
         page.object_list = list(page.object_list)  # an empty list asks no query
         lists[key] = page

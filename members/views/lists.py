@@ -1,12 +1,11 @@
 """What the roster and the talent search share: a filtered, ordered member list whose
 page is fetched cheaply at any size."""
 
-from django.core.paginator import Paginator
-
 from members import selectors
+from volunteer_portal.paging import CountedPaginator, PageRowsMixin
 
 
-class MemberListMixin:
+class MemberListMixin(PageRowsMixin):
     """For a ``ListView`` of members whose ``get_queryset`` returns the filtered, ordered
     members (``selectors.member_search``), with no per-row annotations.
 
@@ -18,14 +17,13 @@ class MemberListMixin:
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         self.category_counts, total = selectors.category_counts(queryset)
-        paginator = Paginator(queryset, per_page, orphans, allow_empty_first_page, **kwargs)
-        paginator.count = total  # a cached_property: set, it is never computed
-        return paginator
+        return CountedPaginator(
+            queryset, per_page, count=total, orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page, **kwargs,
+        )  # fmt: skip
 
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
-        page.object_list = selectors.member_page(queryset, rows)
-        return paginator, page, page.object_list, is_paginated
+    def page_rows(self, queryset, rows):
+        return selectors.member_page(queryset, rows)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)  # paginates: counts the categories

@@ -26,6 +26,7 @@ from service_requests.forms_staff import FORMS, RequestEnterForm
 from service_requests.models import ServiceRequest
 from service_requests.permissions import request_policy
 from service_requests.transitions import MOVES, OPEN, allowed_from
+from volunteer_portal.paging import PageRowsMixin
 from volunteer_portal.permissions import PolicyMixin, policy_required
 
 PAGE = 50
@@ -57,7 +58,7 @@ DONE = {
 }
 
 
-class RequestQueueView(PolicyMixin, ListView):
+class RequestQueueView(PolicyMixin, PageRowsMixin, ListView):
     """Admins: every request; coordinators: their groups'. Filters, 50 a page."""
 
     policy = request_policy
@@ -77,14 +78,12 @@ class RequestQueueView(PolicyMixin, ListView):
         queryset = self.filterset.qs if self.filterset.is_bound else visible
         return queues.in_queue_order(queryset)
 
-    def paginate_queryset(self, queryset, page_size):
+    def page_rows(self, queryset, rows):
         """The page's rows, with their columns and groups: only those (see
         ``queues.with_queue_columns``)."""
-        paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
-        page.object_list = queues.with_queue_columns(
+        return queues.with_queue_columns(
             queryset.model.objects.filter(pk__in=rows.values("pk")), timezone.now()
         )
-        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
