@@ -280,6 +280,7 @@ def group_dashboard(group) -> dict:
         Membership.objects.pending()
         .filter(group=group)
         .select_related("member")
+        .only("created_at", "member__full_name")  # what the dashboard shows
         .order_by("created_at")[:10]
     )
     hours_waiting = _hours_waiting(group)
@@ -293,6 +294,7 @@ def group_dashboard(group) -> dict:
             cancelled_at__gte=now - datetime.timedelta(days=14),
         )
         .select_related("member", "activity")
+        .only("cancelled_at", "member__full_name", "activity__title")
         .order_by("-cancelled_at")[:10]
     )
     return {

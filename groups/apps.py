@@ -11,3 +11,10 @@ class GroupsConfig(AppConfig):
         from groups.selectors import contribute_to_member_pages
 
         contribute_to_member_pages()
+
+        from django.db.models.signals import post_delete, post_save
+
+        from groups.models import Organisation
+
+        for signal in (post_save, post_delete):
+            signal.connect(Organisation.forget, sender=Organisation, dispatch_uid="organisation")

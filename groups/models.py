@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -53,6 +54,29 @@ class Organisation(models.Model):
     @property
     def intro(self) -> str:
         return _pick_language(self.intro_zh, self.intro_en)
+
+    CACHE_KEY = "organisation"
+
+    @classmethod
+    def current(cls) -> Organisation | None:
+        """The one row, kept in the default cache (every page's header names it), or None
+        before the data migration. Saving or deleting it drops the cached copy
+        (connected in ``groups.apps``)."""
+        if settings.QUERY_CACHE_SECONDS <= 0:  # off (the tests: each page as it queries)
+            return cls.objects.filter(pk=1).first()
+        found = cache.get(cls.CACHE_KEY)
+        if found is None:
+            found = cls.objects.filter(pk=1).first() or False
+            cache.set(cls.CACHE_KEY, found, None)
+        return found or None
+
+    @classmethod
+    def forget(cls, raw=False, **kwargs) -> None:
+        """post_save and post_delete: drop the cached copy now and again after the commit
+        (in between, this transaction's own pages may have cached what it saved)."""
+        if not raw:
+            cache.delete(cls.CACHE_KEY)
+            transaction.on_commit(lambda: cache.delete(cls.CACHE_KEY))
 
 
 class ServiceGroupQuerySet(models.QuerySet):

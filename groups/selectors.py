@@ -1,31 +1,50 @@
 """Reads that the group pages and the home page share."""
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 
 from groups.models import LeaderAssignment, Membership, ServiceGroup
 from groups.permissions import group_policy
 from members.selectors import AUDIT_SOURCES, MEMBER_PAGE_PARTS, AuditSource, MemberPagePart
+from volunteer_portal import page_cache
 
 
-def groups_with_heads(user):
-    """Groups the user may see, each with ``member_count`` and ``current_heads``.
+def groups_with_heads(user, **filters) -> list[ServiceGroup]:
+    """Groups the user may see (narrowed by ``filters``), each with ``member_count`` and
+    ``current_heads``.
 
-    Three queries whatever the number of groups: the groups with their counts, the
-    current head terms, and nothing per row.
+    Two queries whatever the number of groups (the groups, the current head terms), and
+    the counts from ``member_counts``.
     """
     current_heads = (
         LeaderAssignment.objects.current()
         .filter(role=LeaderAssignment.Role.HEAD)
         .select_related("member")
     )
-    return (
+    groups = list(
         group_policy.instances_for(user)
-        .with_member_count()
+        .filter(**filters)
         .prefetch_related(
             Prefetch("leader_assignments", queryset=current_heads, to_attr="current_heads")
         )
     )
+    return with_member_counts(groups)
+
+
+def member_counts() -> dict[int, int]:
+    """Active members per group id, for all the groups at once, kept until a membership
+    changes (``page_cache.query_result``): counting 20,000 memberships on every view of
+    the group list or a group's page took more than the rest of the page."""
+    grouped = Membership.objects.active().order_by().values_list("group_id").annotate(n=Count("pk"))
+    return page_cache.query_result(grouped, dict)
+
+
+def with_member_counts(groups):
+    """``groups`` with ``member_count`` set on each (see ``member_counts``)."""
+    counts = member_counts()
+    for group in groups:
+        group.member_count = counts.get(group.pk, 0)
+    return groups
 
 
 def group_leader_terms(group: ServiceGroup) -> tuple[list, list, list]:

@@ -7,11 +7,11 @@ from volunteer_portal import permissions
 
 def portal(request):
     """The organisation and the user's roles, evaluated lazily: unused, they cost nothing."""
-    from groups.models import Organisation, ServiceGroup
+    from groups.models import Organisation
     from members.permissions import member_policy
 
     context = {
-        "organisation": SimpleLazyObject(lambda: Organisation.objects.filter(pk=1).first()),
+        "organisation": SimpleLazyObject(Organisation.current),
     }
     user = getattr(request, "user", None)
     if user is None:
@@ -28,10 +28,9 @@ def portal(request):
         # which would cost every page a query): the policy decides.
         "can_see_board": SimpleLazyObject(lambda: _can_see_board(user)),
         "managed_group_ids": SimpleLazyObject(lambda: permissions.managed_group_ids(user)),
-        # The groups a coordinator leads, for the navigation (admins use Django admin).
-        "coordinated_groups": SimpleLazyObject(
-            lambda: list(ServiceGroup.objects.filter(pk__in=permissions.managed_group_ids(user)))
-        ),
+        # The groups a coordinator leads, for the navigation (admins use Django admin):
+        # from the query that found which they are.
+        "coordinated_groups": SimpleLazyObject(lambda: permissions.managed_groups(user)),
     }
 
 

@@ -13,12 +13,16 @@ What keeps it right:
 - The key holds the language, the address with its query, and a generation that moves on
   after the commit of any change to what these pages show (``connect``: activities,
   sign-ups, groups, memberships, leaders and their names, the organisation, brands,
-  themes, skills; bulk writes send ``audit.bulk_updated``) and with the public
+  themes, skills and members' skills; bulk writes send ``audit.bulk_updated``) and with the public
   summary's own generation (hours approved, requests completed). What changes with the
   clock alone (an activity starting) shows within ``PAGE_CACHE_SECONDS``.
 - The CSRF token of the page's forms (the language switch) is the visitor's own: the stored
   page holds a placeholder, replaced by a fresh token on each hit (which also sets the
   visitor's CSRF cookie, as rendering would).
+
+The same generation keeps aggregates over whole lists for logged-in pages too
+(``query_result``: a roster's category counts, the groups' member counts), under the query
+itself, so whoever may run the query gets its result and a change drops it.
 
 With several app servers, the generation reaches the others through a shared cache
 (``CACHE_URL``, Redis); with a cache per process, another process's copy is at most
@@ -106,6 +110,33 @@ def public(view):
     return cached
 
 
+def generation() -> int:
+    """The generation now (a new one if the cache lost it, never an older one again)."""
+    found = cache.get(GENERATION_KEY)
+    if found is None:
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        found = cache.get(GENERATION_KEY, 0)
+    return found
+
+
+def query_result(queryset, evaluate):
+    """``evaluate(queryset)``, kept under the query's SQL until the generation moves on
+    (or for ``QUERY_CACHE_SECONDS``): for an aggregate over a whole list, such as a
+    roster's category counts, that is the same on every page of it and costs more than the
+    page's rows. For logged-in pages too: the key is the query itself, so whoever may run
+    it gets its result."""
+    if settings.QUERY_CACHE_SECONDS <= 0:
+        return evaluate(queryset)
+    sql, params = queryset.query.sql_with_params()
+    digest = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
+    key = f"query:{generation()}:{digest}"
+    found = pages().get(key)
+    if found is None:
+        found = evaluate(queryset)
+        pages().set(key, found, settings.QUERY_CACHE_SECONDS)
+    return found
+
+
 def _store(key: str, response) -> None:
     if response.status_code != 200 or response.streaming or response.cookies:
         return
@@ -146,7 +177,7 @@ def connect() -> None:
     from members.models import Member, Skill
     from volunteer_portal.audit import bulk_updated
 
-    for through in (Activity.themes.through, Activity.skills_wanted.through):
+    for through in (Activity.themes.through, Activity.skills_wanted.through, Member.skills.through):
         m2m_changed.connect(changed, sender=through, dispatch_uid=f"page-cache-{through.__name__}")
     for model in (
         Activity,

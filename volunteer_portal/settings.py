@@ -97,6 +97,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The partials drawn once per row of a long list (volunteer_portal.jinja).
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "volunteer_portal.jinja.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "volunteer_portal.wsgi.application"
@@ -223,6 +230,11 @@ CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1000)
 # visitors this many seconds, dropped at once on a change (volunteer_portal.page_cache);
 # 0 turns that off (the default with DEBUG on: a template being edited shows at once).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
+# Aggregates over a whole list (a roster's category counts, the groups' member counts) are
+# kept as long as this, or until a change moves the same generation on
+# (volunteer_portal.page_cache.query_result); the organisation's row until it is saved.
+# 0 turns both off.
+QUERY_CACHE_SECONDS = env.int("QUERY_CACHE_SECONDS", default=300)
 # django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
 # django-axes counts per account only: the per-address limit is the login view's
 # (volunteer_portal.throttle), higher, as a whole venue may share one address.
@@ -260,6 +272,9 @@ AXES_VERBOSE = False
 
 # Security: strict outside DEBUG, so ``check --deploy`` is clean in production.
 SESSION_COOKIE_HTTPONLY = True
+# Sessions are kept in the database and read through the cache: a logged-in page's first
+# query saved (with a shared cache, Redis, the copy is shared by every app server too).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # The language switcher's cookie: only the server reads it.
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    groups = groups_with_heads(request.user).filter(is_active=True)
+    groups = groups_with_heads(request.user, is_active=True)
     upcoming = activities_for_listing(request.user).upcoming().order_by("starts_at", "pk")[:6]
     return render(
         request,

@@ -33,12 +33,10 @@ class GroupDetailView(PolicyMixin, DetailView):
     template_name = "groups/group_detail.html"
     context_object_name = "group"
 
-    def get_policy_queryset(self):
-        return group_policy.instances_for(self.request.user).with_member_count()
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user, group = self.request.user, self.object
+        selectors.with_member_counts([group])
         current, past, upcoming = selectors.group_leader_terms(group)
         can_change = group_policy.allows(user, "change", group)
         context.update(

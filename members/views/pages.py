@@ -4,6 +4,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,7 +21,7 @@ from members.forms import (
     DeletionRequestForm,
     MemberProfileForm,
 )
-from members.models import Member
+from members.models import DeletionRequest, Member
 from members.permissions import member_policy
 from members.views.lists import MemberListMixin
 from volunteer_portal import throttle
@@ -44,8 +45,13 @@ class MeView(PolicyMixin, View):
         return {}
 
     def get(self, request):
+        open_request = DeletionRequest.objects.filter(
+            member=OuterRef("pk"), handled_at__isnull=True
+        )
         member = (
             Member.objects.filter(user=request.user)
+            # At most one is open (a database rule): when it was asked for, in this query.
+            .annotate(deletion_requested_at=Subquery(open_request.values("requested_at")[:1]))
             .prefetch_related("skills", *selectors.member_page_prefetches())
             .first()
         )
@@ -58,9 +64,6 @@ class MeView(PolicyMixin, View):
                 **self.extra_context_for(member),
                 "member": member,
                 "member_parts": selectors.MEMBER_PAGE_PARTS,
-                "open_deletion_request": member.deletion_requests.filter(
-                    handled_at__isnull=True
-                ).first(),
                 "deletion_form": DeletionRequestForm(),
             },
         )

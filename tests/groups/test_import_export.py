@@ -364,3 +364,21 @@ def test_a_large_import_holds_a_window_of_members_not_all(
     assert all(row.original is None and row.instance is None for row in result.rows)
     update = next(row.update for row in result.rows if row.import_type == "update")
     assert [(c.column, c.old, c.new) for c in update.changes] == [("工作单位", "旧单位", "新单位")]
+
+
+@pytest.mark.django_db
+def test_an_import_that_kept_its_members_does_not_make_the_next_one_keep_them(ecommerce):
+    """django-import-export 4.4 turns ``Meta.store_instance`` on for good once an import asks
+    to keep the members (Django admin's does): a later 50,000-row import in the same process
+    would hold every member again."""
+    from groups.imports import read_table
+    from members.resources import MemberResource
+
+    MembershipFactory(member=MemberFactory(phone="13800001111", employer="旧单位"), group=ecommerce)
+    table = "手机号,姓名,工作单位\n13800001111,张三,新单位\n".encode()
+    kept = MemberResource().import_data(
+        read_table(table, "r.csv"), dry_run=True, retain_instance_in_row_result=True
+    )
+    assert kept.rows[0].instance is not None
+    later = MemberResource().import_data(read_table(table, "r.csv"), dry_run=True)
+    assert later.rows[0].import_type == "update" and later.rows[0].instance is None

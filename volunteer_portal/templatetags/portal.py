@@ -17,6 +17,7 @@ import django_filters
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
 from django.core.cache import caches
+from django.template import engines
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
@@ -264,3 +265,13 @@ def _offered(value, choices) -> bool:
     offered = {choice for choice, _label in choices}
     values = value if isinstance(value, list | tuple) else [value]
     return all(isinstance(v, str | int) and str(v) in offered for v in values)
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, template_name: str, **extra):
+    """``{% jinja "members/_member_table.html" show_joined=True %}``: a partial drawn by
+    Jinja2 (volunteer_portal.jinja), seeing this template's context and ``extra``."""
+    template = engines["jinja2"].get_template(template_name)
+    flat = context.flatten()
+    flat.update(extra)
+    return mark_safe(template.template.render(flat))  # noqa: S308 - Jinja2 escaped it
