@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -65,15 +65,28 @@ def member_signup_rows(signups, member, *, record: bool = False) -> list[SignUp]
     return rows
 
 
+def approved_hours():
+    """A member's approved hours, as an annotation of a member query (``OuterRef("pk")``):
+    added up by the database (with 500 entries: 3 ms, where loading them to add them up took
+    38 ms), in the query that loads the member."""
+    total = (
+        ServiceHours.objects.filter(
+            signup__member=OuterRef("pk"), status=ServiceHours.Status.APPROVED, is_current=True
+        )
+        .order_by()
+        .values("signup__member")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(Decimal("0")), output_field=DecimalField())
+
+
 def member_service_record(member) -> dict:
     """What the volunteer's own page shows about activities, in a fixed number of queries:
-    the first few upcoming sign-ups and the latest service record (a link shows them all)."""
+    the first few upcoming sign-ups and the latest service record (a link shows them all).
+    ``member`` was loaded with ``approved_hours`` annotated (see there)."""
     now = timezone.now()
-    # The total by the database (with 500 entries: 3 ms, where loading them to add them up
-    # took 38 ms).
-    total = ServiceHours.objects.filter(
-        signup__member=member, status=ServiceHours.Status.APPROVED, is_current=True
-    ).aggregate(total=Coalesce(Sum("hours"), Value(Decimal("0"))))["total"]
+    total = member.approved_hours
     # One row more than shown tells whether there are more, without counting them all.
     upcoming = member_signup_rows(
         member_upcoming_signups(member, now)[: UPCOMING_SHOWN + 1], member

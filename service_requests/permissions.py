@@ -34,7 +34,13 @@ from django.db.models import Q
 
 from service_requests.models import ServiceRequest
 from service_requests.transitions import MOVES, OPEN
-from volunteer_portal.permissions import Policy, is_admin, is_volunteer, managed_group_ids
+from volunteer_portal.permissions import (
+    Policy,
+    is_admin,
+    is_volunteer,
+    managed_group_ids,
+    member_group_ids,
+)
 
 VIEW_PERM = "service_requests.view_servicerequest"
 CHANGE_PERM = "service_requests.change_servicerequest"
@@ -45,26 +51,6 @@ BOARD = (
     ServiceRequest.Status.ACCEPTED,
     ServiceRequest.Status.IN_SERVICE,
 )
-_MEMBER_GROUPS_CACHE = "_portal_member_group_ids"
-
-
-def member_group_ids(user) -> frozenset[int]:
-    """Ids of the groups where the user's member record (itself active) holds an active
-    membership. One query per request at most: the answer is cached on the user."""
-    if not is_volunteer(user):
-        return frozenset()
-    cached = getattr(user, _MEMBER_GROUPS_CACHE, None)
-    if cached is None:
-        from groups.models import Membership
-        from members.models import Member
-
-        cached = frozenset(
-            Membership.objects.active()
-            .filter(member__user=user, member__status=Member.Status.ACTIVE)
-            .values_list("group_id", flat=True)
-        )
-        setattr(user, _MEMBER_GROUPS_CACHE, cached)
-    return cached
 
 
 class RequestPolicy(Policy):

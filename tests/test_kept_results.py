@@ -159,3 +159,29 @@ def test_the_partials_show_dates_in_local_time_as_django_templates_do():
     template = jinja.environment().from_string('{{ when|date("Y-m-d") }} {{ when|time("H:i") }}')
     assert template.render(when=late_utc) == "2026-03-02 04:30"  # Zhangzhou, UTC+8
     assert template.render(when=datetime.date(2026, 3, 1)) == "2026-03-01 "
+
+
+@pytest.mark.django_db
+def test_the_groups_led_and_the_groups_joined_come_from_one_query(coordinator, culture, ecommerce):
+    from django.contrib.auth import get_user_model
+
+    from groups.models import LeaderAssignment
+    from tests.factories import LeaderAssignmentFactory
+    from volunteer_portal.permissions import managed_groups, member_group_ids
+
+    member = coordinator.member
+    MembershipFactory(member=member, group=culture)
+    MembershipFactory(member=member, group=ecommerce, status=Membership.Status.APPLIED)
+    LeaderAssignmentFactory(group=ecommerce, member=member, role=LeaderAssignment.Role.DEPUTY)
+    user = get_user_model().objects.get(pk=coordinator.pk)  # nothing kept on it yet
+    with CaptureQueriesContext(connection) as queries:
+        assert [(g.pk, g.slug, g.name) for g in managed_groups(user)] == [
+            (ecommerce.pk, "ecommerce", ecommerce.name)  # once, though two terms
+        ]
+        assert member_group_ids(user) == {culture.pk}  # not where only applied
+    assert len(queries) == 1
+
+    member.status = Member.Status.INACTIVE
+    member.save()
+    user = get_user_model().objects.get(pk=coordinator.pk)
+    assert member_group_ids(user) == frozenset()

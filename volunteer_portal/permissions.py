@@ -31,10 +31,11 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Value
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-_MANAGED_CACHE = "_portal_managed_groups"
+_GROUPS_CACHE = "_portal_groups"
 
 
 # --- Roles ---------------------------------------------------------------------------------
@@ -66,23 +67,52 @@ def managed_group_ids(user) -> frozenset[int]:
 def managed_groups(user) -> list:
     """The groups this user coordinates, in the groups' order, each with its id, slug and
     names only (what the navigation shows): the same query as ``managed_group_ids``."""
-    if not is_volunteer(user):
-        return []
-    cached = getattr(user, _MANAGED_CACHE, None)
-    if cached is None:
-        from groups.models import LeaderAssignment, ServiceGroup
+    return _groups_of(user)[0]
 
-        rows = (
+
+def member_group_ids(user) -> frozenset[int]:
+    """Ids of the groups where the user's member record (itself active) holds an active
+    membership (the requests board: service_requests.permissions)."""
+    return _groups_of(user)[1]
+
+
+def _groups_of(user) -> tuple[list, frozenset[int]]:
+    """(groups led, ids of groups the user is an active member of), from one query per
+    request at most, kept on the user object: every page's navigation asks the first, the
+    volunteer's own page the second too."""
+    if not is_volunteer(user):
+        return [], frozenset()
+    cached = getattr(user, _GROUPS_CACHE, None)
+    if cached is None:
+        from groups.models import LeaderAssignment, Membership, ServiceGroup
+        from members.models import Member
+
+        columns = ("leads", "group_id", "group__slug", "group__name_zh", "group__name_en",
+                   "group__display_order")  # fmt: skip
+        led = (
             LeaderAssignment.objects.current()
             .filter(member__user=user)
-            .order_by(*(f"group__{field}" for field in ServiceGroup._meta.ordering))
-            .values_list("group_id", "group__slug", "group__name_zh", "group__name_en")
+            .annotate(leads=Value(True))
+            .order_by()
+            .values_list(*columns)
         )
-        found = {}
-        for pk, slug, name_zh, name_en in rows:  # a person may hold two terms in a group
-            found.setdefault(pk, ServiceGroup(pk=pk, slug=slug, name_zh=name_zh, name_en=name_en))
-        cached = list(found.values())
-        setattr(user, _MANAGED_CACHE, cached)
+        member_of = (
+            Membership.objects.active()
+            .filter(member__user=user, member__status=Member.Status.ACTIVE)
+            .annotate(leads=Value(False))
+            .order_by()
+            .values_list(*columns)
+        )
+        groups, member_ids = {}, set()
+        for leads, pk, slug, name_zh, name_en, _order in sorted(
+            led.union(member_of, all=True), key=lambda row: (row[5], row[1])
+        ):
+            if not leads:
+                member_ids.add(pk)
+            elif pk not in groups:  # a person may hold two terms in a group
+                groups[pk] = ServiceGroup(pk=pk, slug=slug, name_zh=name_zh, name_en=name_en)
+        cached = (list(groups.values()), frozenset(member_ids))
+        setattr(user, _GROUPS_CACHE, cached)
     return cached
 
 

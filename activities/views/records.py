@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,11 +28,18 @@ class MyPageView(MeView):
 
     template_name = "activities/my_page.html"
 
+    def member_queryset(self, queryset):
+        feed = CalendarFeed.objects.filter(member=OuterRef("pk")).order_by("pk")
+        return queryset.annotate(
+            approved_hours=service_record.approved_hours(),
+            feed_token=Subquery(feed.values("token")[:1]),
+        )
+
     def extra_context_for(self, member) -> dict:
-        feed = CalendarFeed.objects.filter(member=member).first()
+        token = member.feed_token
         feed_url = (
-            self.request.build_absolute_uri(reverse("activities:feed-personal", args=[feed.token]))
-            if feed
+            self.request.build_absolute_uri(reverse("activities:feed-personal", args=[token]))
+            if token
             else None
         )
         return {
@@ -40,7 +48,7 @@ class MyPageView(MeView):
             # The same address for calendar apps: a tap subscribes (webcal://).
             "webcal_url": "webcal://" + feed_url.split("://", 1)[1] if feed_url else None,
             # The second step of making a new address: the page asks before it is replaced.
-            "confirm_new_feed": bool(feed) and self.request.GET.get("calendar") == "new",
+            "confirm_new_feed": bool(token) and self.request.GET.get("calendar") == "new",
             "certificates": list(member.certificates.all()[:5]),
         }
 

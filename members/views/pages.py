@@ -44,12 +44,17 @@ class MeView(PolicyMixin, View):
     def extra_context_for(self, member) -> dict:
         return {}
 
+    def member_queryset(self, queryset):
+        """The query that loads the member: apps further up annotate what their part of the
+        page needs about the member (one query instead of one each)."""
+        return queryset
+
     def get(self, request):
         open_request = DeletionRequest.objects.filter(
             member=OuterRef("pk"), handled_at__isnull=True
         )
         member = (
-            Member.objects.filter(user=request.user)
+            self.member_queryset(Member.objects.filter(user=request.user))
             # At most one is open (a database rule): when it was asked for, in this query.
             .annotate(deletion_requested_at=Subquery(open_request.values("requested_at")[:1]))
             .prefetch_related("skills", *selectors.member_page_prefetches())
