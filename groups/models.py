@@ -59,15 +59,15 @@ class Organisation(models.Model):
 
     @classmethod
     def current(cls) -> Organisation | None:
-        """The one row, kept in the default cache (every page's header names it), or None
-        before the data migration. Saving or deleting it drops the cached copy
-        (connected in ``groups.apps``)."""
+        """The one row, kept in the default cache for ``QUERY_CACHE_SECONDS`` (every page's
+        footer names it), or None before the data migration. Saving or deleting it drops
+        the cached copy (connected in ``groups.apps``)."""
         if settings.QUERY_CACHE_SECONDS <= 0:  # off (the tests: each page as it queries)
             return cls.objects.filter(pk=1).first()
         found = cache.get(cls.CACHE_KEY)
         if found is None:
             found = cls.objects.filter(pk=1).first() or False
-            cache.set(cls.CACHE_KEY, found, None)
+            cache.set(cls.CACHE_KEY, found, settings.QUERY_CACHE_SECONDS)
         return found or None
 
     @classmethod

@@ -86,11 +86,40 @@ def test_the_organisation_is_read_once_and_renamed_at_once(client):
     assert organisation.name_zh in client.get(reverse("groups:group-list")).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("cache_url", "engine", "kept"),
+    [
+        (None, "db", 0),  # a cache per process: each would keep a copy of its own
+        ("redis://127.0.0.1:6379/0", "cached_db", 300),
+        ("dbcache://portal_cache", "cached_db", 300),
+    ],
+)
+def test_sessions_and_results_are_kept_in_the_cache_only_when_it_is_shared(cache_url, engine, kept):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    environment.update(DJANGO_SETTINGS_MODULE="volunteer_portal.settings", DEBUG="true")
+    if cache_url:
+        environment["CACHE_URL"] = cache_url
+    code = (
+        "import json; from volunteer_portal import settings as s; "
+        "print(json.dumps([s.SESSION_ENGINE, s.QUERY_CACHE_SECONDS]))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=environment, cwd=settings.BASE_DIR,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert json.loads(found) == [f"django.contrib.sessions.backends.{engine}", kept]
+
+
 @pytest.mark.django_db
 def test_a_logged_in_page_reads_its_session_from_the_cache_and_logging_out_ends_it(
-    client, volunteer
+    client, volunteer, settings
 ):
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # a shared cache
     client.force_login(volunteer)
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse("me")).status_code == 200
@@ -185,3 +214,30 @@ def test_the_groups_led_and_the_groups_joined_come_from_one_query(coordinator, c
     member.save()
     user = get_user_model().objects.get(pk=coordinator.pk)
     assert member_group_ids(user) == frozenset()
+
+
+@pytest.mark.django_db
+def test_the_deletion_form_carries_the_visitors_own_csrf_token(volunteer):
+    """A form fragment kept for everyone once carried the first visitor's token: every other
+    volunteer's request was refused (403), and the token was not theirs to see."""
+    import re
+
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="other")
+    MemberFactory(user=other)
+    form = re.compile(r'action="/members/me/delete/".*?</form>', re.DOTALL)
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    for user in (volunteer, other):  # the first one's page is drawn before the second's
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        page = client.get(reverse("me")).content.decode()
+        tokens = token.findall(form.search(page).group(0))
+        assert tokens
+        # A browser sends every token field of the form; Django reads the last.
+        answer = client.post(
+            reverse("members:me-delete"), {"csrfmiddlewaretoken": tokens, "reason": "搬家"}
+        )
+        assert answer.status_code == 302, user

@@ -18,7 +18,7 @@ from django.template.defaultfilters import time as time_filter
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
-from jinja2 import Environment, pass_context
+from jinja2 import ChainableUndefined, Environment, pass_context
 
 
 def url(name: str, *args) -> str:
@@ -68,6 +68,11 @@ def more_label(count: int) -> str:
     return translation.ngettext("%(counter)s more", "%(counter)s more", count) % {"counter": count}
 
 
+def widget_value(bound_field):
+    """The value a form field's input shows, as its widget writes it (``value=""``)."""
+    return bound_field.field.widget.format_value(bound_field.value())
+
+
 @pass_context
 def allowed(context, action: str, obj) -> bool:
     """``allowed("accept", signup)``: what ``{% allowed %}`` answers (the object's policy
@@ -81,6 +86,9 @@ def environment(**options) -> Environment:
     from volunteer_portal.templatetags.portal import choice_label, fill_step
 
     options.pop("autoescape", None)  # Django's backend asks for it too; never off
+    # What is missing shows as nothing, as in Django templates (an attribute of something
+    # missing too): never the variable's name (Django's DEBUG default), never an error.
+    options["undefined"] = ChainableUndefined
     env = Environment(autoescape=True, extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(
         translation.gettext, translation.ngettext,
@@ -93,6 +101,7 @@ def environment(**options) -> Environment:
         places_left=places_left,
         more_label=more_label,
         allowed=allowed,
+        widget_value=widget_value,
     )
     env.filters.update(
         date=date, time=time, localtime=localtime, floatformat=floatformat,

@@ -38,6 +38,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -127,7 +128,10 @@ def query_result(queryset, evaluate):
     it gets its result."""
     if settings.QUERY_CACHE_SECONDS <= 0:
         return evaluate(queryset)
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # ``.none()`` and the like: nothing to keep
+        return evaluate(queryset)
     digest = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
     key = f"query:{generation()}:{digest}"
     found = pages().get(key)

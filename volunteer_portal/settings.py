@@ -226,15 +226,22 @@ CACHES = {
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
 }
 CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1000)
+# Whether the app processes share the default cache (Redis, the database) or each has its
+# own (process memory, the default): what may be kept there between requests depends on it.
+CACHE_IS_SHARED = CACHES["default"]["BACKEND"] not in (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
 # Public pages (home, activities, a group, an activity) are cached whole for anonymous
 # visitors this many seconds, dropped at once on a change (volunteer_portal.page_cache);
 # 0 turns that off (the default with DEBUG on: a template being edited shows at once).
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=0 if DEBUG else 60)
-# Aggregates over a whole list (a roster's category counts, the groups' member counts) are
-# kept as long as this, or until a change moves the same generation on
-# (volunteer_portal.page_cache.query_result); the organisation's row until it is saved.
-# 0 turns both off.
-QUERY_CACHE_SECONDS = env.int("QUERY_CACHE_SECONDS", default=300)
+# Aggregates over a whole list (a roster's category counts, the groups' member counts) and
+# the organisation's row are kept as long as this, or until a change drops them
+# (volunteer_portal.page_cache.query_result). Only with a shared cache by default: with a
+# cache per process, a change made through one process would not reach the others' copies.
+# 0 turns it off.
+QUERY_CACHE_SECONDS = env.int("QUERY_CACHE_SECONDS", default=300 if CACHE_IS_SHARED else 0)
 # django-ratelimit refuses a per-process cache; for one process (the trial) it is exact.
 # django-axes counts per account only: the per-address limit is the login view's
 # (volunteer_portal.throttle), higher, as a whole venue may share one address.
@@ -272,9 +279,10 @@ AXES_VERBOSE = False
 
 # Security: strict outside DEBUG, so ``check --deploy`` is clean in production.
 SESSION_COOKIE_HTTPONLY = True
-# Sessions are kept in the database and read through the cache: a logged-in page's first
-# query saved (with a shared cache, Redis, the copy is shared by every app server too).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions are kept in the database, and read through the cache when it is shared (a
+# logged-in page's first query saved). A cache per process would keep a copy per process:
+# an import's preview saved on one, its confirmation read on another from an older copy.
+SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if CACHE_IS_SHARED else "db")
 # The language switcher's cookie: only the server reads it.
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"

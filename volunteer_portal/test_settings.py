@@ -23,6 +23,6 @@ WHITENOISE_USE_FINDERS = True
 IMPORT_SPOOL_DIR = Path(tempfile.mkdtemp(prefix="vp-test-imports-"))
 # The views are tested as they render; tests/test_page_cache.py turns the page cache on.
 PAGE_CACHE_SECONDS = 0
-# And as they query: tests/test_page_cache.py turns the kept aggregates and the kept
+# And as they query: tests/test_kept_results.py turns the kept aggregates and the kept
 # organisation on.
 QUERY_CACHE_SECONDS = 0
