@@ -326,9 +326,12 @@ def _sigterm_as_exit():
 
 def shared_cache_url() -> str | None:
     """The cache the benchmark's app processes share, as production's do (``CACHE_URL``):
-    ``BENCH_CACHE_URL`` (a Redis address), else Redis on localhost if one answers, emptied
-    first (database 15), else none (each process its own, as with no ``CACHE_URL``)."""
+    ``BENCH_CACHE_URL`` (a Redis address; empty for none), else Redis on localhost if one
+    answers, emptied first (database 15), else none (each process its own, as with no
+    ``CACHE_URL``)."""
     url = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15")
+    if not url:  # BENCH_CACHE_URL= : each process its own
+        return None
     try:
         import redis
 
