@@ -241,3 +241,28 @@ def test_the_deletion_form_carries_the_visitors_own_csrf_token(volunteer):
             reverse("members:me-delete"), {"csrfmiddlewaretoken": tokens, "reason": "搬家"}
         )
         assert answer.status_code == 302, user
+
+
+def test_url_is_reversed_once_but_follows_the_script_prefix_and_arguments():
+    assert jinja.url("home") == reverse("home")
+    assert jinja.url("groups:roster", "ecommerce") == reverse("groups:roster", args=["ecommerce"])
+    assert jinja.url("groups:roster", "culture") == reverse("groups:roster", args=["culture"])
+    try:
+        set_script_prefix("/portal/")
+        assert jinja.url("home") == "/portal/"
+    finally:
+        set_script_prefix("/")
+    assert jinja.url("home") == "/"
+
+
+@pytest.mark.django_db
+def test_a_pages_own_variable_never_hides_a_function_of_the_partials(client, rf):
+    from django.template import Context, Template
+
+    page = Template('{% load portal %}{% jinja "_navigation.html" %}')
+    request = rf.get("/")
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    html = page.render(Context({"url": "https://example.org/x", "request": request}))
+    assert 'href="/activities/"' in html and "example.org" not in html

@@ -274,4 +274,6 @@ def jinja(context, template_name: str, **extra):
     template = engines["jinja2"].get_template(template_name)
     flat = context.flatten()
     flat.update(extra)
+    for name in template.template.environment.globals:  # the partials' functions win over
+        flat.pop(name, None)  # a page's variable of the same name (a QR page's ``url``)
     return mark_safe(template.template.render(flat))  # noqa: S308 - Jinja2 escaped it
