@@ -224,14 +224,14 @@ class SignUpPolicy(Policy):
 
     def can_request_correction(self, user, signup: SignUp) -> bool:
         """The volunteer's own confirmed sign-up, once hours can be recorded, with no request
-        open (reads ``corrections``: prefetch them for a list)."""
-        return (
-            is_self(user, signup.member)
-            and signup.hours_recordable()
-            and not any(
+        open (reads ``has_open_correction`` where the list annotated it, as the service
+        record does, else ``corrections``: prefetch them for a list)."""
+        has_open = getattr(signup, "has_open_correction", None)
+        if has_open is None:
+            has_open = any(
                 c.status == HoursCorrectionRequest.Status.OPEN for c in signup.corrections.all()
             )
-        )
+        return is_self(user, signup.member) and signup.hours_recordable() and not has_open
 
 
 class ServiceHoursPolicy(Policy):

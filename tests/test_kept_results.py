@@ -266,3 +266,9 @@ def test_a_pages_own_variable_never_hides_a_function_of_the_partials(client, rf)
     request.user = AnonymousUser()
     html = page.render(Context({"url": "https://example.org/x", "request": request}))
     assert 'href="/activities/"' in html and "example.org" not in html
+
+
+def test_text_with_lines_is_escaped_then_broken_as_in_django_templates():
+    template = jinja.environment().from_string('{{ (bio or "—")|linebreaksbr }}')
+    assert template.render(bio="<b>一</b>\n二") == "&lt;b&gt;一&lt;/b&gt;<br>二"
+    assert template.render(bio="") == "—"

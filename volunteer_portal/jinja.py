@@ -14,7 +14,7 @@ import functools
 
 from django.conf import settings
 from django.template.defaultfilters import date as date_filter
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import floatformat, linebreaksbr
 from django.template.defaultfilters import time as time_filter
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -123,6 +123,6 @@ def environment(**options) -> Environment:
     )
     env.filters.update(
         date=date, time=time, localtime=localtime, floatformat=floatformat,
-        choice_label=choice_label, fill_step=fill_step,
+        linebreaksbr=linebreaksbr, choice_label=choice_label, fill_step=fill_step,
     )  # fmt: skip
     return env
