@@ -321,6 +321,10 @@ class DeletionRequestForm(PlainTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = _("Why (optional)")
         self.helper = FormHelper()
+        # The page writes the <form> and its CSRF field (members/me.html): the fields drawn
+        # here hold nothing of the visitor's, so they are drawn once per language.
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
         self.helper.add_input(
             Submit("submit", _("Ask for my data to be deleted"), css_class="btn-outline-danger")
         )
