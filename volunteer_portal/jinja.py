@@ -1,6 +1,7 @@
-"""The Jinja2 environment for the few partials drawn once per row of a long list (the
-roster's member table, activity cards, the dashboard's and the volunteer's rows), where
-the Django template engine's cost per node was most of the page's time.
+"""The Jinja2 environment for the partials drawn many times a page or on every page (the
+roster's member table, activity cards, the month calendar, the dashboard's lists, the
+volunteer's rows and profile, the attendance sheet's rows, the navigation), where the
+Django template engine's cost per node was most of the page's time.
 
 They are included from Django templates with ``{% jinja "members/_member_table.html" %}``
 (the portal template tags) and see the same context. They live in ``templates/jinja2/``
