@@ -8,8 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -82,20 +81,6 @@ class Organisation(models.Model):
 class ServiceGroupQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
-
-    def with_member_count(self):
-        """``member_count``: active memberships, counted per group by a subquery on the
-        (group, status) index, not by joining every membership and grouping them."""
-        counted = (
-            Membership.objects.filter(group=OuterRef("pk"), status=Membership.Status.ACTIVE)
-            .order_by()
-            .values("group")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return self.annotate(
-            member_count=Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
-        )
 
 
 class ServiceGroup(models.Model):

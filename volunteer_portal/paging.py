@@ -20,7 +20,9 @@ class PageRowsMixin:
     for the page, never for every row before the sort and the LIMIT."""
 
     def page_rows(self, queryset, rows):
-        raise NotImplementedError
+        """Each list says how its page's rows get their columns: no default, as the rows
+        as sliced would lack them (and a template reading them would query per row)."""
+        raise NotImplementedError(f"{type(self).__name__} must define page_rows()")
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, rows, is_paginated = super().paginate_queryset(queryset, page_size)
