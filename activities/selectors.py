@@ -13,11 +13,14 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
+    F,
     OuterRef,
     Prefetch,
     Q,
     Subquery,
+    Window,
 )
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -44,6 +47,10 @@ def activities_for_listing(user):
         activity_policy.instances_for(user)
         .with_taken()
         .select_related("group", "brand")
+        # What no card shows, left in the database (a description can be pages).
+        .defer(
+            "description", "report", "group__mission_zh", "group__mission_en", "brand__description"
+        )  # fmt: skip
         .prefetch_related(Prefetch("themes", to_attr="theme_list"))
     )
 
@@ -270,6 +277,7 @@ def group_dashboard(group) -> dict:
         .exclude(status=Activity.Status.COMPLETED)
         .with_taken(now)
         .annotate(waiting=signups_counted(SignUp.objects.filter(status=SignUp.Status.WAITING)))
+        .defer("description", "report")
         .order_by("starts_at", "pk")[: DASHBOARD_ACTIVITIES + 1]
     )
     more_upcoming = len(upcoming) > DASHBOARD_ACTIVITIES
@@ -347,19 +355,42 @@ class CalendarDay:
     items: list  # the first ``DAY_SHOWN`` activities of the day
     more: int  # how many more that day (the day's list has them all)
 
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+
+def first_of_each_day(activities):
+    """The first ``DAY_SHOWN`` activities of each day (local time) and, on each, how many
+    the day has (``on_day``): a busy month's other activities are never loaded."""
+    day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+    order = [F("starts_at").asc(), F("pk").asc()]
+    return activities.annotate(
+        nth=Window(RowNumber(), partition_by=[day], order_by=order),
+        on_day=Window(Count("pk"), partition_by=[day]),
+    ).filter(nth__lte=DAY_SHOWN)
+
 
 def month_grid(year: int, month: int, activities) -> list[list[CalendarDay]]:
     """Weeks of days for a month calendar, Monday first. A busy day shows its first few
     activities and how many more: a cell cannot hold forty, and drawing every one was most
-    of the page's time with a year of data."""
+    of the page's time with a year of data. ``activities`` may be all of the month's or,
+    from :func:`first_of_each_day`, the first few of each day with the day's count. Each
+    gets its local start time as ``time_label`` (drawn twice: in the table and the
+    agenda)."""
     by_day: dict[datetime.date, list] = {}
+    counts: dict[datetime.date, int] = {}
     for activity in activities:
-        by_day.setdefault(timezone.localtime(activity.starts_at).date(), []).append(activity)
+        starts = timezone.localtime(activity.starts_at)
+        activity.time_label = starts.strftime("%H:%M")
+        day = starts.date()
+        by_day.setdefault(day, []).append(activity)
+        counts[day] = getattr(activity, "on_day", None) or len(by_day[day])
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     return [
         [
             CalendarDay(
-                day, by_day.get(day, [])[:DAY_SHOWN], max(0, len(by_day.get(day, [])) - DAY_SHOWN)
+                day, by_day.get(day, [])[:DAY_SHOWN], max(0, counts.get(day, 0) - DAY_SHOWN)
             )
             for day in week
         ]

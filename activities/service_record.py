@@ -15,6 +15,13 @@ from activities.selectors import star_level, waiting_place
 
 UPCOMING_SHOWN = 10  # on the volunteer's own page; the rest a link away
 RECORD_SHOWN = 10
+# What no row of the two lists shows, left in the database (a description can be pages).
+LONG_TEXTS = (
+    "activity__description",
+    "activity__report",
+    "activity__group__mission_zh",
+    "activity__group__mission_en",
+)
 
 
 def member_upcoming_signups(member, now: datetime.datetime | None = None):
@@ -26,6 +33,7 @@ def member_upcoming_signups(member, now: datetime.datetime | None = None):
         .exclude(activity__status=Activity.Status.CANCELLED)
         .annotate(position=waiting_place())
         .select_related("activity__group")
+        .defer(*LONG_TEXTS)
         .order_by("activity__starts_at", "pk")
     )
 
@@ -47,6 +55,7 @@ def member_past_signups(member, now: datetime.datetime | None = None):
             status=SignUp.Status.CONFIRMED,
         )
         .select_related("activity__group")
+        .defer(*LONG_TEXTS)
         .annotate(
             hours_now=Subquery(current.values("hours")[:1]),
             hours_status=Subquery(current.values("status")[:1]),
@@ -107,6 +116,7 @@ def member_service_record(member) -> dict:
             activity__starts_at__lt=now,
         )
         .select_related("activity")
+        .only("activity__title", "activity__starts_at")  # what the list shows
         .order_by("-activity__starts_at", "-pk")
     )
     return {

@@ -273,3 +273,40 @@ def test_text_with_lines_is_escaped_then_broken_as_in_django_templates():
     template = jinja.environment().from_string('{{ (bio or "—")|linebreaksbr }}')
     assert template.render(bio="<b>一</b>\n二") == "&lt;b&gt;一&lt;/b&gt;<br>二"
     assert template.render(bio="") == "—"
+
+
+@pytest.mark.django_db
+def test_the_groups_a_user_leads_are_kept_and_a_term_ended_takes_the_powers_at_once(
+    client, coordinator, ecommerce
+):
+    """The navigation's query is kept between requests, and the permissions read it: a
+    coordinator whose term ends (or who leaves) loses the roster on the very next page."""
+    from groups.models import LeaderAssignment
+
+    client.force_login(coordinator)
+    roster = reverse("groups:roster", args=["ecommerce"])
+    assert client.get(roster).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(roster).status_code == 200
+    assert not any("UNION" in q["sql"] for q in queries.captured_queries), "asked again"
+
+    import datetime
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    term = LeaderAssignment.objects.get(member__user=coordinator, group=ecommerce)
+    term.start_date, term.end_date = (
+        today - datetime.timedelta(days=30),
+        today - datetime.timedelta(days=1),
+    )
+    term.save()
+    assert client.get(roster).status_code == 403
+    assert (
+        reverse("groups:roster", args=["ecommerce"])
+        not in client.get(reverse("me")).content.decode()
+    )
+
+    term.end_date = None
+    term.save()
+    assert client.get(roster).status_code == 200

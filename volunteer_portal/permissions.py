@@ -35,6 +35,8 @@ from django.db.models import Value
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from volunteer_portal import page_cache
+
 _GROUPS_CACHE = "_portal_groups"
 
 
@@ -78,8 +80,9 @@ def member_group_ids(user) -> frozenset[int]:
 
 def _groups_of(user) -> tuple[list, frozenset[int]]:
     """(groups led, ids of groups the user is an active member of), from one query per
-    request at most, kept on the user object: every page's navigation asks the first, the
-    volunteer's own page the second too."""
+    request at most, kept on the user object and, with a shared cache, between requests
+    (``page_cache.query_result``): every page's navigation asks the first, the volunteer's
+    own page the second too."""
     if not is_volunteer(user):
         return [], frozenset()
     cached = getattr(user, _GROUPS_CACHE, None)
@@ -103,9 +106,13 @@ def _groups_of(user) -> tuple[list, frozenset[int]]:
             .order_by()
             .values_list(*columns)
         )
+        # Kept under the query (the user's id and today's date are in it) until a
+        # membership, a leader's term or a member changes: every logged-in page asks, and
+        # planning this union cost PostgreSQL more than the rest of a small page's queries.
+        rows = page_cache.query_result(led.union(member_of, all=True), list)
         groups, member_ids = {}, set()
         for leads, pk, slug, name_zh, name_en, _order in sorted(
-            led.union(member_of, all=True), key=lambda row: (row[5], row[1])
+            rows, key=lambda row: (row[5], row[1])
         ):
             if not leads:
                 member_ids.add(pk)

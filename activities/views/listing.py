@@ -36,8 +36,7 @@ class ActivityListView(ListView):
         )
         queryset = self.filterset.qs if self.filterset.is_bound else base
         if self.calendar:
-            # The month's grid shows no themes: none fetched (a third of its time).
-            queryset = queryset.prefetch_related(None)
+            queryset = queryset.prefetch_related(None)  # the calendar shows no themes
             chosen = self._chosen_month()
             self.month = chosen or timezone.localdate().replace(day=1)
             in_month = self._in_month(queryset, self.month)
@@ -48,7 +47,7 @@ class ActivityListView(ListView):
                     self.month = timezone.localtime(coming.starts_at).date().replace(day=1)
                     in_month = self._in_month(queryset, self.month)
             self.filtered = queryset
-            return in_month.order_by("starts_at")
+            return self._calendar_rows(in_month)
         if not self.request.GET.get("date_from"):
             queryset = queryset.filter(ends_at__gte=timezone.now())
         return queryset.order_by("starts_at", "pk")
@@ -63,6 +62,18 @@ class ActivityListView(ListView):
             for day in (month, following)
         )
         return queryset.filter(starts_at__gte=start, starts_at__lt=end)
+
+    @staticmethod
+    def _calendar_rows(in_month):
+        """The month's activities the calendar shows (each day's first few, with the day's
+        count), with what it shows of them: the places taken, counted for every row of a
+        busy month, were a third of its time, and drawing a month of them another."""
+        shown = selectors.first_of_each_day(Activity.objects.filter(pk__in=in_month.values("pk")))
+        return (
+            shown.select_related("group")
+            .only("title", "starts_at", "location", "group__name_zh", "group__name_en")
+            .order_by("starts_at", "pk")
+        )
 
     @staticmethod
     def _next_activity(queryset, after: datetime.datetime):

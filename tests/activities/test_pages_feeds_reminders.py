@@ -104,6 +104,26 @@ def test_the_month_calendar_places_activities_on_their_day(client, ecommerce):
     )
 
 
+def test_the_calendars_days_are_local_days_around_midnight(client, ecommerce):
+    """The first three of a day are counted by the local date (UTC+8): 23:30 and 00:30
+    fall on two days, though both are the same day in UTC."""
+    evening = timezone.localtime(timezone.now() + datetime.timedelta(days=10)).replace(
+        hour=23, minute=30, second=0, microsecond=0
+    )
+    for minutes in (0, 60, 70, 80):  # 23:30, then three after midnight
+        ActivityFactory(
+            title=f"午夜{minutes}", starts_at=evening + datetime.timedelta(minutes=minutes)
+        )
+    month = f"{evening:%Y-%m}"
+    response = client.get(reverse("activities:activity-list"), {"view": "calendar", "month": month})
+    days = {cell.day: cell for week in response.context["weeks"] for cell in week}
+    assert [a.title for a in days[evening.date()].items] == ["午夜0"]
+    after = (evening + datetime.timedelta(hours=1)).date()
+    if after.strftime("%Y-%m") == month:  # the last day of a month: the next is elsewhere
+        assert [a.title for a in days[after].items] == ["午夜60", "午夜70", "午夜80"]
+        assert days[after].more == 0 and days[evening.date()].more == 0
+
+
 def test_a_busy_day_shows_its_first_three_and_a_link_to_the_rest(client, ecommerce):
     """Issue 12: a calendar cell cannot hold forty activities; drawing them all was most of
     the month's time with a year of data."""
@@ -126,6 +146,9 @@ def test_a_busy_day_shows_its_first_three_and_a_link_to_the_rest(client, ecommer
         {"date_from": f"{start:%Y-%m-%d}", "date_to": f"{start:%Y-%m-%d}"},
     ).content.decode()
     assert all(f"忙碌日活动{hour}" in listed for hour in range(5))
+
+    # Only the rows drawn are loaded: each day's first three, counted in the database.
+    assert len(response.context["object_list"]) == 3
 
     # A past day's "more" lists what was held there, as the calendar does.
     held = timezone.localtime(timezone.now() - datetime.timedelta(days=40)).replace(hour=8)
