@@ -13,12 +13,14 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "volunteers.example.org",
     "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3",
     "DJANGO_SETTINGS_MODULE": "volunteer_portal.settings",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",  # never connected to by a check
 }
 
 
 def manage(*args, env_overrides):
     # The test run's own settings variables must not leak into the child.
-    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE",
+               "CACHE_URL", "CELERY_BROKER_URL"}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in leaking}
     env.update(env_overrides)
     return subprocess.run(
@@ -35,6 +37,33 @@ def test_check_deploy_prints_no_warnings_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_each_process_would_keep_its_own_cache():
+    """Issue 13: with several processes, a cache in each one's memory is a misconfiguration."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=env)
+    assert result.returncode != 0 and "volunteer_portal.W004" in result.stderr
+    assert "REDIS_URL" in result.stderr
+    shared = env | {"CACHE_URL": "dbcache://portal_cache"}
+    assert (
+        manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=shared).returncode == 0
+    )
+    trial = env | {"DEBUG": "true"}
+    assert "volunteer_portal.W004" not in manage("check", "--deploy", env_overrides=trial).stderr
+
+
+def test_redis_url_is_the_shared_cache_and_the_broker_unless_told_otherwise():
+    redis = "redis://127.0.0.1:6379/3"
+    found = settings_of(
+        PRODUCTION | {"REDIS_URL": redis}, "CACHE_IS_SHARED", "CELERY_BROKER_URL",
+        "CELERY_TASK_ALWAYS_EAGER",
+    )  # fmt: skip
+    assert found == ["True", redis, "False"]
+    apart = PRODUCTION | {"REDIS_URL": redis, "CELERY_BROKER_URL": "amqp://guest@127.0.0.1//"}
+    assert settings_of(apart, "CELERY_BROKER_URL") == ["amqp://guest@127.0.0.1//"]
+    nothing = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    assert settings_of(nothing, "CACHE_IS_SHARED", "CELERY_TASK_ALWAYS_EAGER") == ["False", "True"]
 
 
 def test_production_without_a_secret_key_refuses_to_start_but_commands_still_run():
@@ -78,7 +107,8 @@ def settings_of(env_overrides, *names) -> list[str]:
         "import django; django.setup(); from django.conf import settings; "
         f"print(*[getattr(settings, n) for n in {list(names)!r}])"
     )
-    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE",
+               "CACHE_URL", "CELERY_BROKER_URL"}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in leaking}
     env.update(env_overrides)
     result = subprocess.run(
@@ -167,7 +197,8 @@ def test_security_headers_and_cookies_with_production_settings():
     """Issue 9 acceptance: every page carries the security headers, every cookie its flags."""
     import json
 
-    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    leaking = {*PRODUCTION, "SECURE_SSL_REDIRECT", "DEMO_PASSWORD", "DJANGO_ALLOW_ASYNC_UNSAFE",
+               "CACHE_URL", "CELERY_BROKER_URL"}  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k not in leaking}
     env.update(PRODUCTION)
     env["DATABASE_URL"] = "sqlite://:memory:"

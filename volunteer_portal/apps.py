@@ -18,6 +18,7 @@ class VolunteerPortalConfig(AppConfig):
         # `check --database` is given.
         checks.register(database_url_is_set, checks.Tags.security, deploy=True)
         checks.register(invitation_age_is_positive)
+        checks.register(state_is_shared, checks.Tags.caches, deploy=True)
 
 
 def secret_key_is_set(app_configs, **kwargs):
@@ -65,3 +66,22 @@ def invitation_age_is_positive(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def state_is_shared(app_configs, **kwargs):
+    """Production runs several processes (gunicorn's workers, more servers): what they
+    must agree on (rate limits, sessions kept in the cache, the page cache's generation)
+    needs a cache they share."""
+    from django.conf import settings
+    from django.core.checks import Warning
+
+    if settings.DEBUG or settings.CACHE_IS_SHARED:
+        return []
+    return [
+        Warning(
+            "The cache is in each process's memory, so with several app processes or "
+            "servers each keeps its own rate limits and kept pages.",
+            hint="Set REDIS_URL (or CACHE_URL); see README.md, Deploying to production.",
+            id="volunteer_portal.W004",
+        )
+    ]

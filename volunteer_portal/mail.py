@@ -1,4 +1,5 @@
-"""Reliable email: an outbox written with the action, sent after the response.
+"""Reliable email: an outbox written with the action, sent after the response (or, with
+a Celery broker configured, by a worker: ``volunteer_portal.tasks.send_emails``).
 
 - ``queue_email`` writes the message to the outbox inside the caller's transaction: an
   action that rolls back sends nothing, and one that commits never loses its email.
@@ -46,6 +47,8 @@ LAST_BACKOFF = timedelta(hours=6)
 # At most this many emails, and this many seconds, at the end of one request.
 AFTER_RESPONSE_LIMIT = 50
 AFTER_RESPONSE_BUDGET = 5.0
+# A worker's task (volunteer_portal.tasks.send_emails) may take longer.
+TASK_BUDGET = 60.0
 # After a failure of the mail server itself, requests leave sending to the command.
 MAIL_DOWN = "outbox:mail-server-down"
 MAIL_DOWN_SECONDS = 60
@@ -150,10 +153,29 @@ def _write(emails: list[OutgoingEmail]) -> None:
     if not emails:
         return
     created = OutgoingEmail.objects.bulk_create(emails)
-    # The first few go right after the response; a large batch (an import's invitations)
-    # would hold the app server too long, so the rest wait for `send_outbox`.
-    ids = [email.pk for email in created if email.pk is not None][:AFTER_RESPONSE_LIMIT]
-    transaction.on_commit(lambda: after_response(lambda: _deliver_after_response(ids)))
+    ids = [email.pk for email in created if email.pk is not None]
+    transaction.on_commit(lambda: _dispatch(ids))
+
+
+def _dispatch(ids: list[int]) -> None:
+    """Once committed: with a broker, a worker sends them (a task per few dozen); without
+    one, the first few go right after the response (a large batch, an import's
+    invitations, would hold the app server too long: the rest wait for `send_outbox`)."""
+    if settings.CELERY_BROKER_URL:
+        from volunteer_portal.tasks import send_emails  # loads Celery, at the first email
+
+        for start in range(0, len(ids), AFTER_RESPONSE_LIMIT):
+            try:
+                send_emails.delay(ids[start : start + AFTER_RESPONSE_LIMIT])
+            except Exception:  # the broker is down: the outbox keeps them for send_outbox
+                logger.warning(
+                    "Could not hand emails to the workers; send_outbox will send them",
+                    exc_info=True,
+                )
+                return
+        return
+    first = ids[:AFTER_RESPONSE_LIMIT]
+    after_response(lambda: _deliver_after_response(first))
 
 
 def _deliver_after_response(ids: list[int]) -> None:

@@ -207,11 +207,16 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)
 # At most one error email to the admins per kind of error in this many seconds.
 ADMIN_ERROR_MAIL_WINDOW = env.int("ADMIN_ERROR_MAIL_WINDOW", default=600)
 
+# Redis, for everything several app servers share (README.md, "Beyond one server"): set
+# REDIS_URL (redis://host:6379/0) and it is the cache and Celery's broker, unless
+# CACHE_URL or CELERY_BROKER_URL say otherwise. Unset: nothing needs Redis.
+REDIS_URL = env.str("REDIS_URL", default="")
+
 # The cache: process memory by default. Rate limits count in it, so with several app
 # processes or servers they only hold once it is shared (Redis, the scale-out settings).
 # CACHE_URL shares it: dbcache://portal_cache (after `manage.py createcachetable`), or Redis.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    "default": env.cache_url("CACHE_URL", default=REDIS_URL or "locmemcache://"),
     # Rendered pieces of pages, keyed by everything they show (the filter forms' selects,
     # volunteer_portal.templatetags.portal): never stale, so each process keeps its own,
     # apart from the rate limits' counts, which they could otherwise push out.
@@ -379,6 +384,46 @@ LOGGING = {
         },
     },
 }
+
+# Background work on Celery (volunteer_portal.tasks): emails, and the periodic jobs of
+# PERIODIC_JOBS. With no broker (the default, and `make run`), there is no worker:
+# emails go out after the response as before and the periodic jobs are the management
+# commands, run by cron (README.md). With one (REDIS_URL, or CELERY_BROKER_URL such as
+# amqp://… for RabbitMQ), `celery -A volunteer_portal worker` and one `… beat` run them.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# No broker: a task asked for runs at once in the process that asks.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is taken off the queue only once done: a worker stopped or killed mid-task leaves
+# it for the next (every task can run twice: the outbox's claims send each email once).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Nothing reads a task's result.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+# A broker that is down must not hold a request: two quick tries, then the outbox's own
+# retries (send_outbox, every minute) take over.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis: a task not acknowledged in this time (its worker died) is given to another.
+    "visibility_timeout": 3600,
+}
+# The periodic jobs, one schedule: each the management command of that name with its
+# arguments, and when (cron's fields: minute hour day-of-month month day-of-week, local
+# time). With a broker, `celery -A volunteer_portal beat` (exactly one) queues them
+# (volunteer_portal/celery.py); without, the cron lines of README.md are the same list.
+PERIODIC_JOBS = [
+    (["send_outbox"], "* * * * *"),
+    (["expire_offers"], "*/5 * * * *"),
+    (["send_reminders"], "0 * * * *"),
+    (["expire_imports"], "15 * * * *"),
+    (["axes_reset_logs", "--age", "90"], "30 3 * * *"),
+    (["request_digest"], "0 8 * * *"),
+    (["close_requests"], "40 3 * * *"),
+    (["erase_requests"], "45 3 * * *"),
+]
 
 # Roster imports wait here between preview and confirmation (private, not under MEDIA_ROOT).
 IMPORT_SPOOL_DIR = env.path(

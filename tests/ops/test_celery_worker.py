@@ -1,0 +1,111 @@
+"""Issue 13: emails through a real Celery worker on the real Redis.
+
+An email queued while the worker is stopped waits (in Redis, and in the outbox) and is sent
+once when the worker starts; one queued while it runs is sent by it; each only once.
+PostgreSQL only: the worker is another process, which must see the test's database."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from django.db import connection, transaction
+
+from tests.ops.conftest import ROOT, database_url, portal_env
+from volunteer_portal import mail
+from volunteer_portal.celery import app
+from volunteer_portal.models import OutgoingEmail
+
+pytestmark = [
+    pytest.mark.postgres,
+    # committed, so that the worker (another connection) reads the outbox's rows
+    pytest.mark.django_db(transaction=True),
+]
+
+# A database of the local Redis of its own (the tests' cache and the benchmark use others).
+BROKER = "redis://127.0.0.1:6379/13"
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def wait_until(condition, timeout: float, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
+
+
+def forget_connections():
+    """Connections to the broker are pooled by the app: new ones for the new address (as a
+    forked process starts afresh)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._after_fork()
+
+
+@pytest.fixture
+def broker(settings):
+    if not redis_answers():
+        pytest.skip("needs Redis on 127.0.0.1:6379 (CI has it)")
+    redis.Redis.from_url(BROKER).flushdb()
+    settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = BROKER, False
+    before = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = BROKER, False
+    forget_connections()
+    yield BROKER
+    app.conf.broker_url, app.conf.task_always_eager = before
+    forget_connections()
+    redis.Redis.from_url(BROKER).flushdb()
+
+
+def start_worker(log):
+    env = portal_env(
+        DJANGO_SETTINGS_MODULE="volunteer_portal.settings",
+        DEBUG="true",
+        DATABASE_URL=database_url(connection.settings_dict, connection.settings_dict["NAME"]),
+        CELERY_BROKER_URL=BROKER,
+    )
+    env.pop("EMAIL_URL", None)  # unset: the console backend, so the log shows each email sent
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "volunteer_portal", "worker",
+         "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def status(subject: str) -> str:
+    return OutgoingEmail.objects.get(subject=subject).status
+
+
+def test_an_email_waits_for_the_worker_and_is_sent_once(broker, tmp_path):
+    with transaction.atomic():
+        mail.queue_email(to="a@example.org", subject="while the worker is stopped", body="1")
+    time.sleep(1)
+    assert status("while the worker is stopped") == OutgoingEmail.Status.PENDING
+    assert redis.Redis.from_url(broker).llen("celery") == 1  # the task waits in Redis
+
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        worker = start_worker(log)
+        try:
+            sent = OutgoingEmail.Status.SENT
+            assert wait_until(lambda: status("while the worker is stopped") == sent, 60), (
+                log_path.read_text()
+            )
+            with transaction.atomic():
+                mail.queue_email(to="b@example.org", subject="while it runs", body="2")
+            assert wait_until(lambda: status("while it runs") == sent, 30), log_path.read_text()
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    printed = log_path.read_text()
+    assert printed.count("Subject: while the worker is stopped") == 1, printed
+    assert printed.count("Subject: while it runs") == 1, printed
