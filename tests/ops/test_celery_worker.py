@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.db import connection, transaction
 
-from tests.ops.conftest import ROOT, database_url, portal_env
+from tests.ops.conftest import ROOT, database_url, portal_env, wait_until
 from volunteer_portal import mail
 from volunteer_portal.celery import app
 from volunteer_portal.models import OutgoingEmail
@@ -32,15 +32,6 @@ def redis_answers() -> bool:
         return bool(redis.Redis.from_url(BROKER, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-def wait_until(condition, timeout: float, interval: float = 0.2) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def forget_connections():

@@ -46,7 +46,14 @@ from activities.models import Activity, SignUp
 from members.models import User
 from tests.conftest import shipped_group
 from tests.factories import MemberFactory, UserFactory
-from tests.ops.conftest import ROOT, database_url, free_port, pg_program, portal_env
+from tests.ops.conftest import (
+    ROOT,
+    database_url,
+    free_port,
+    pg_program,
+    portal_env,
+    wait_until,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -59,15 +66,6 @@ ACTIVITIES = 300  # each attempt uses a new one, so no attempt depends on an ear
 PASSWORD = "restart-test-pass-2026"  # noqa: S105
 DOWN_SECONDS = 2.5
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
-def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 class Cluster:
