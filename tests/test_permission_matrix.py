@@ -112,6 +112,9 @@ EXPECTED = {
     # The target is an e-commerce member: invisible (404) to everyone else.
     "members:member-detail": managers(others=NOT_FOUND),
     "members:member-edit": managers(others=NOT_FOUND),
+    # The member's photo: whoever may see the member (and the member), issue 13.
+    "members:member-photo": managers(others=NOT_FOUND),
+    "members:member-photo-thumbnail": managers(others=NOT_FOUND),
     "members:member-status": everyone(GET_NOT_ALLOWED),
     "members:member-invite": everyone(GET_NOT_ALLOWED),
     "members:invitation-revoke": everyone(GET_NOT_ALLOWED),
@@ -151,6 +154,13 @@ EXPECTED = {
 }
 
 
+# A 1×1 PNG: what a photo is, to the view that hands it out.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8ffff3f0005fe02fea7d6a6e00000000049454e44ae426082"
+)
+
+
 @pytest.fixture
 def world(ecommerce, coordinator):
     """A member of the e-commerce group, and an application waiting there."""
@@ -175,6 +185,10 @@ def world(ecommerce, coordinator):
     # logs in in these tests, so every role sees someone else's.
     owner = UserFactory(username="target-owner")
     target.user = owner
+    from django.core.files.base import ContentFile
+
+    target.photo.save("target.png", ContentFile(PNG), save=False)
+    target.photo_thumbnail.save("target-small.png", ContentFile(PNG), save=False)
     target.save()
     # A certificate needs approved hours behind it: an activity of last week.
     import datetime

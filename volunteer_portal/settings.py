@@ -177,6 +177,33 @@ STORAGES = {
         )
     },
 }
+# Uploads on S3-compatible object storage (AWS S3, Aliyun OSS, MinIO…) when S3_BUCKET is
+# set, through django-storages: what several app servers need, where each has its own disk.
+# The bucket stays private: every address the portal gives out is signed and lapses after
+# S3_URL_SECONDS, and members' photos are handed out only by a view that checks who asks
+# (members.views.member_photo).
+S3_BUCKET = env.str("S3_BUCKET", default="")
+S3_URL_SECONDS = env.int("S3_URL_SECONDS", default=3600)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Unset: AWS itself; for OSS, MinIO and the like their address.
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            # Unset: boto3's own search (AWS_ACCESS_KEY_ID…, an instance role).
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "default_acl": None,  # the bucket's own: private
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_SECONDS,
+            "file_overwrite": False,
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="") or None,
+        },
+    }
+
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

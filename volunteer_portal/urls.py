@@ -4,12 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
-from django.views.static import serve as serve_file
 
 from activities import views as activity_views
 from members import views as member_views
 from reports.views import impact as impact_views
-from volunteer_portal import page_cache, views
+from volunteer_portal import files, page_cache, views
 
 # A database that is down answers 503, wherever it failed (volunteer_portal/middleware.py).
 handler500 = "volunteer_portal.middleware.server_error"
@@ -63,7 +62,6 @@ if settings.SERVE_MEDIA:  # debugging and the local trial; nginx does it in prod
     urlpatterns += [
         re_path(
             rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
-            serve_file,
-            {"document_root": settings.MEDIA_ROOT},
+            files.serve_public_media,
         )
     ]

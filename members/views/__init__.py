@@ -22,6 +22,7 @@ from members.views.pages import (
     TalentSearchView,
     me_data,
     me_request_deletion,
+    member_photo,
     member_set_status,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "me_data",
     "me_request_deletion",
     "member_invite",
+    "member_photo",
     "member_set_status",
     "set_language",
 ]

@@ -24,7 +24,7 @@ from members.forms import (
 from members.models import DeletionRequest, Member
 from members.permissions import member_policy
 from members.views.lists import MemberListMixin
-from volunteer_portal import throttle
+from volunteer_portal import files, throttle
 from volunteer_portal.permissions import PolicyMixin, own_record, policy_required
 
 ROWS_PER_PAGE = 50
@@ -275,6 +275,15 @@ class MemberEditView(PolicyMixin, ProfileFormMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("The member record was saved."))
         return redirect("members:member-detail", pk=member.pk)
+
+
+@policy_required(member_policy, "view", lookup={"pk": "pk"}, name="member")
+def member_photo(request, member, size="photo"):
+    """A member's photo (or its thumbnail), for those who may see the member: never an
+    address anyone could pass on (volunteer_portal.files)."""
+    return files.private_file_response(
+        member.photo_thumbnail if size == "thumbnail" else member.photo
+    )
 
 
 @require_POST

@@ -1,0 +1,134 @@
+"""Issue 13: members' photos are handed out only by a view that checks who asks; on
+object storage through a signed address that lapses (the bucket stays private), on the
+local disk as the file itself, and never under /media/ for anyone who knows the name."""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.http import Http404
+from django.urls import reverse
+
+from tests.factories import MemberFactory, MembershipFactory
+from tests.test_permission_matrix import PNG
+from volunteer_portal import files
+
+
+@pytest.fixture
+def pictured(ecommerce, volunteer):
+    """The volunteer, a member of the e-commerce group, with a photo."""
+    member = volunteer.member
+    MembershipFactory(member=member, group=ecommerce)
+    member.photo.save("me.png", ContentFile(PNG), save=False)
+    member.photo_thumbnail.save("me-small.png", ContentFile(PNG), save=False)
+    member.save()
+    return member
+
+
+@pytest.mark.django_db
+def test_the_member_sees_their_own_photo_through_the_view(client, volunteer, pictured):
+    client.force_login(volunteer)
+    page = client.get(reverse("me")).content.decode()
+    address = reverse("members:member-photo-thumbnail", args=[pictured.pk])
+    assert f'src="{address}"' in page and "/media/members/" not in page
+    response = client.get(address)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == PNG
+    assert "private" in response["Cache-Control"]
+    assert client.get(reverse("members:member-photo", args=[pictured.pk])).status_code == 200
+
+
+@pytest.mark.django_db
+def test_no_photo_or_a_lost_file_is_a_404_not_an_error(client, coordinator, ecommerce, pictured):
+    client.force_login(coordinator)
+    bare = MemberFactory()
+    MembershipFactory(member=bare, group=ecommerce)
+    assert client.get(reverse("members:member-photo", args=[bare.pk])).status_code == 404
+    pictured.photo.storage.delete(pictured.photo.name)
+    assert client.get(reverse("members:member-photo", args=[pictured.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_app_serves_media_but_never_the_members_folder(rf, pictured, tmp_path):
+    name = pictured.photo.name
+    assert name.startswith("members/")
+    for path in (name, f"activities/../{name}", f"./{name}", f"/{name}"):
+        with pytest.raises(Http404):
+            files.serve_public_media(rf.get("/media/x"), path)
+    cover = os.path.join(settings.MEDIA_ROOT, "activities", "covers", "c.png")
+    os.makedirs(os.path.dirname(cover), exist_ok=True)
+    with open(cover, "wb") as file:
+        file.write(PNG)
+    response = files.serve_public_media(rf.get("/media/x"), "activities/covers/c.png")
+    assert response.status_code == 200
+
+
+def s3_storage_settings(endpoint: str) -> dict:
+    """STORAGES["default"] as the settings make it from the environment."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="volunteer_portal.settings", DEBUG="true",
+        S3_BUCKET="portal-media", S3_ENDPOINT_URL=endpoint, S3_REGION="us-east-1",
+        S3_ACCESS_KEY_ID="test-key", S3_SECRET_ACCESS_KEY="test-secret", S3_URL_SECONDS="120",
+    )  # fmt: skip
+    code = (
+        "import json; from volunteer_portal import settings as s; "
+        "print(json.dumps(s.STORAGES['default']))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=environment, cwd=settings.BASE_DIR,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(found)
+
+
+@pytest.fixture
+def object_storage(settings):
+    """An S3-compatible server (moto's), with the portal's uploads on it."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    storage = s3_storage_settings(endpoint)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["default_acl"] is None and storage["OPTIONS"]["querystring_auth"]
+    boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+    ).create_bucket(Bucket="portal-media")  # fmt: skip
+    settings.S3_BUCKET, settings.S3_URL_SECONDS = "portal-media", 120
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    yield endpoint
+    server.stop()
+
+
+@pytest.mark.django_db
+def test_on_object_storage_a_photo_is_a_signed_address_and_the_bucket_is_private(
+    client, coordinator, other_coordinator, pictured, object_storage
+):
+    pictured.photo.save("on-s3.png", ContentFile(PNG))  # through the storage of the settings
+    assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, pictured.photo.name))
+
+    client.force_login(coordinator)
+    response = client.get(reverse("members:member-photo", args=[pictured.pk]))
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert signed.startswith(object_storage) and "Signature=" in signed and "Expires=" in signed
+    assert urllib.request.urlopen(signed).read()  # noqa: S310 - the test's own server == PNG
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(signed.split("?")[0])  # noqa: S310 - the bucket: not to anyone
+    assert refused.value.code == 403
+
+    client.force_login(other_coordinator)  # the check comes before any address is given
+    assert client.get(reverse("members:member-photo", args=[pictured.pk])).status_code == 404
