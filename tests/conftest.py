@@ -155,3 +155,27 @@ def client_for(client, user_for_role):
 def chromium_path() -> str | None:
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     return path if os.path.exists(path) else None
+
+
+def settings_read_afresh(expression: str, without=(), **variables):
+    """``expression`` over the settings module (``s``) as a new process reads it from the
+    environment: this one's, less ``without``, plus ``variables`` (DEBUG on unless given).
+    The value comes back through JSON."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    environment = {k: v for k, v in os.environ.items() if k not in without}
+    environment.update(DJANGO_SETTINGS_MODULE="volunteer_portal.settings", DEBUG="true")
+    environment.update(variables)
+    code = (
+        f"import json; from volunteer_portal import settings as s; print(json.dumps({expression}))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=environment, cwd=settings.BASE_DIR,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(found)

@@ -95,24 +95,14 @@ def test_the_organisation_is_read_once_and_renamed_at_once(client):
     ],
 )
 def test_sessions_and_results_are_kept_in_the_cache_only_when_it_is_shared(cache_url, engine, kept):
-    import json
-    import os
-    import subprocess
-    import sys
+    from tests.conftest import settings_read_afresh
 
-    environment = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
-    environment.update(DJANGO_SETTINGS_MODULE="volunteer_portal.settings", DEBUG="true")
-    if cache_url:
-        environment["CACHE_URL"] = cache_url
-    code = (
-        "import json; from volunteer_portal import settings as s; "
-        "print(json.dumps([s.SESSION_ENGINE, s.QUERY_CACHE_SECONDS]))"
+    found = settings_read_afresh(
+        "[s.SESSION_ENGINE, s.QUERY_CACHE_SECONDS]",
+        without={"CACHE_URL", "REDIS_URL"},
+        **({"CACHE_URL": cache_url} if cache_url else {}),
     )
-    found = subprocess.run(
-        [sys.executable, "-c", code], env=environment, cwd=settings.BASE_DIR,
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    assert json.loads(found) == [f"django.contrib.sessions.backends.{engine}", kept]
+    assert found == [f"django.contrib.sessions.backends.{engine}", kept]
 
 
 @pytest.mark.django_db

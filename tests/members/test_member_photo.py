@@ -2,10 +2,7 @@
 object storage through a signed address that lapses (the bucket stays private), on the
 local disk as the file itself, and never under /media/ for anyone who knows the name."""
 
-import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 
@@ -15,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.http import Http404
 from django.urls import reverse
 
+from tests.conftest import settings_read_afresh
 from tests.factories import MemberFactory, MembershipFactory
 from tests.test_permission_matrix import PNG
 from volunteer_portal import files
@@ -71,23 +69,11 @@ def test_the_app_serves_media_but_never_the_members_folder(rf, pictured, tmp_pat
 
 def s3_storage_settings(endpoint: str) -> dict:
     """STORAGES["default"] as the settings make it from the environment."""
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DEBUG")
-    }
-    environment.update(
-        DJANGO_SETTINGS_MODULE="volunteer_portal.settings", DEBUG="true",
+    return settings_read_afresh(
+        "s.STORAGES['default']",
         S3_BUCKET="portal-media", S3_ENDPOINT_URL=endpoint, S3_REGION="us-east-1",
         S3_ACCESS_KEY_ID="test-key", S3_SECRET_ACCESS_KEY="test-secret", S3_URL_SECONDS="120",
     )  # fmt: skip
-    code = (
-        "import json; from volunteer_portal import settings as s; "
-        "print(json.dumps(s.STORAGES['default']))"
-    )
-    found = subprocess.run(
-        [sys.executable, "-c", code], env=environment, cwd=settings.BASE_DIR,
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    return json.loads(found)
 
 
 @pytest.fixture
