@@ -1,16 +1,18 @@
 """Uploaded roster files waiting between the preview and the confirmation.
 
-They sit in ``IMPORT_SPOOL_DIR`` (private, not under MEDIA_ROOT), named by a random
-token. A preview that is never confirmed leaves its file behind, so files older than
-``IMPORT_SPOOL_MAX_AGE_HOURS`` are removed on every new preview and by ``manage.py
-expire_imports`` (cron); a confirmation after that finds nothing and says the import
-has expired. Django admin's member import spools into the same folder
-(``SpoolFolderStorage``).
+They sit in ``IMPORT_SPOOL_DIR`` (private, not under MEDIA_ROOT), or with object storage
+(``S3_BUCKET``) in the private bucket's ``import-spool/`` folder, which every app server
+sees; each is named by a random token. A preview that is never confirmed leaves its file
+behind, so files older than ``IMPORT_SPOOL_MAX_AGE_HOURS`` are removed on every new
+preview and by ``manage.py expire_imports`` (the periodic jobs); a confirmation after that
+finds nothing and says the import has expired. Django admin's member import spools into
+the local folder (``SpoolFolderStorage``), always on the server's own disk.
 """
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import secrets
 import tempfile
@@ -18,71 +20,116 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, Storage
 from import_export.tmp_storages import TempFolderStorage
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def spool_dir() -> Path:
+    """The spool folder on this server's disk (Django admin's imports always wait here)."""
     path = Path(settings.IMPORT_SPOOL_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def spool_storage() -> Storage:
+    """Where the roster page's uploads wait: with object storage (``S3_BUCKET``), a folder
+    of the private bucket, so that a preview on one app server is confirmed on another;
+    else the spool folder on this server's disk."""
+    if settings.S3_BUCKET:
+        from storages.backends.s3 import S3Storage
+
+        options = dict(settings.STORAGES["default"]["OPTIONS"])
+        options["location"] = posixpath.join(options.get("location") or "", "import-spool")
+        return S3Storage(**options)
+    return FileSystemStorage(
+        location=spool_dir(), file_permissions_mode=0o600, directory_permissions_mode=0o700
+    )
+
+
+def _missing() -> tuple[type[Exception], ...]:
+    """What reading a file that is not (or no longer) there raises, on either storage."""
+    if settings.S3_BUCKET:
+        from botocore.exceptions import ClientError
+
+        return (FileNotFoundError, ClientError)
+    return (FileNotFoundError,)
 
 
 def max_age_seconds() -> float:
     return settings.IMPORT_SPOOL_MAX_AGE_HOURS * 3600
 
 
+def _age_seconds(storage: Storage, name: str) -> float:
+    return time.time() - storage.get_modified_time(name).timestamp()
+
+
 def spool_save(content: bytes) -> str:
     """Keep an upload for its confirmation; returns the token naming it. Sweeps out
-    expired files first (one directory listing: cheap)."""
+    expired files first (one listing: cheap)."""
     spool_expire()
     token = secrets.token_urlsafe(16)
-    path = spool_dir() / token
-    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as file:
-        file.write(content)
+    saved = spool_storage().save(token, ContentFile(content))
+    if saved != token:  # a storage that renamed it could not find it again
+        raise RuntimeError(f"the spool stored {token!r} as {saved!r}")
     return token
 
 
-def _fresh(path: Path) -> bool:
-    try:
-        return time.time() - path.stat().st_mtime <= max_age_seconds()
-    except FileNotFoundError:
-        return False
-
-
-def spool_path(token: str) -> Path | None:
-    """The spooled file of a token, if the token is well formed and the file is there and
-    not expired (an expired one is removed now)."""
+def spool_exists(token: str) -> bool:
+    """Whether the token names a spooled file that is there and not expired (an expired
+    one is removed now)."""
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        return None
-    path = spool_dir() / token
-    if _fresh(path):
-        return path
-    path.unlink(missing_ok=True)
-    return None
+        return False
+    storage = spool_storage()
+    try:
+        if _age_seconds(storage, token) <= max_age_seconds():
+            return True
+    except _missing():
+        return False
+    storage.delete(token)
+    return False
 
 
 def spool_read(token: str) -> bytes | None:
-    path = spool_path(token)
-    if path is None:
+    """The spooled file of a token, or None if the token is not well formed or the file is
+    not there or expired."""
+    if not spool_exists(token):
         return None
     try:
-        return path.read_bytes()
-    except FileNotFoundError:  # swept away in between
+        with spool_storage().open(token, "rb") as file:
+            return file.read()
+    except _missing():  # swept away in between
         return None
 
 
 def spool_remove(token: str) -> None:
     if isinstance(token, str) and TOKEN.fullmatch(token):
-        (spool_dir() / token).unlink(missing_ok=True)
+        spool_storage().delete(token)
 
 
 def spool_expire() -> int:
-    """Remove spooled files older than the maximum age; returns how many."""
+    """Remove spooled files older than the maximum age; returns how many. On the local
+    disk, Django admin's waiting imports (``admin-…``) are swept as well."""
+    storage = spool_storage()
+    removed = 0
+    for name in storage.listdir("")[1]:
+        try:
+            if _age_seconds(storage, name) > max_age_seconds():
+                storage.delete(name)
+                removed += 1
+        except _missing():  # removed by a concurrent sweep
+            continue
+    if settings.S3_BUCKET:  # Django admin's, on this server's disk
+        removed += _expire_folder(spool_dir())
+    return removed
+
+
+def _expire_folder(folder: Path) -> int:
     cutoff = time.time() - max_age_seconds()
     removed = 0
-    with os.scandir(spool_dir()) as entries:
+    with os.scandir(folder) as entries:
         for entry in entries:
             try:
                 if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < cutoff:

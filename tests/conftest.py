@@ -179,3 +179,41 @@ def settings_read_afresh(expression: str, without=(), **variables):
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     return json.loads(found)
+
+
+def s3_storage_settings(endpoint: str) -> dict:
+    """STORAGES["default"] as the settings make it from the environment."""
+    return settings_read_afresh(
+        "s.STORAGES['default']",
+        S3_BUCKET="portal-media", S3_ENDPOINT_URL=endpoint, S3_REGION="us-east-1",
+        S3_ACCESS_KEY_ID="test-key", S3_SECRET_ACCESS_KEY="test-secret", S3_URL_SECONDS="120",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def object_storage(settings):
+    """An S3-compatible server (moto's), with the portal's uploads on it (issue 13): its
+    address; the bucket is ``portal-media``, reached with ``s3_client(address)``."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    storage = s3_storage_settings(endpoint)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["default_acl"] is None and storage["OPTIONS"]["querystring_auth"]
+    s3_client(endpoint).create_bucket(Bucket="portal-media")
+    settings.S3_BUCKET, settings.S3_URL_SECONDS = "portal-media", 120
+    settings.STORAGES = {**settings.STORAGES, "default": storage}
+    yield endpoint
+    server.stop()
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
+    )  # fmt: skip

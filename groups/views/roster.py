@@ -115,7 +115,7 @@ class RosterImportView(ManagesGroup, FormView):
             pending = {
                 key: entry
                 for key, entry in self.request.session.get(SPOOL_SESSION_KEY, {}).items()
-                if spool.spool_path(key) is not None  # forget the expired ones
+                if spool.spool_exists(key)  # forget the expired ones
             }
             pending[token] = {"group": self.group.pk, "name": upload.name}
             self.request.session[SPOOL_SESSION_KEY] = pending

@@ -486,3 +486,45 @@ def test_an_xlsx_with_huge_styles_is_refused_unopened(coordinator_client, ecomme
     assert time.monotonic() - started < 3
     assert "unpacks to far more data" in refusal(response)
     assert not Member.objects.filter(full_name__startswith="成员").exists()
+
+
+# --- On object storage (issue 13) -------------------------------------------------------------
+
+
+def test_with_object_storage_a_preview_waits_in_the_bucket_for_any_server(
+    coordinator_client, ecommerce, spool, object_storage
+):
+    """Several app servers share no disk: the preview's file waits in the private bucket,
+    where the server that takes the confirmation finds it, and is gone once used."""
+    from tests.conftest import s3_client
+
+    bucket = s3_client(object_storage)
+
+    def waiting() -> list[str]:
+        listed = bucket.list_objects_v2(Bucket="portal-media", Prefix="import-spool/")
+        return [entry["Key"] for entry in listed.get("Contents", [])]
+
+    preview, _ = upload(coordinator_client, "姓名,手机号\n甲,13900000001\n".encode(), "a.csv")
+    token = preview.context["token"]
+    assert waiting() == [f"import-spool/{token}"] and spooled(spool) == []
+    done = coordinator_client.post(
+        reverse("groups:roster-import-confirm", args=["ecommerce"]), {"token": token}, follow=True
+    )
+    assert done.status_code == 200
+    assert Member.objects.filter(phone="13900000001").exists()
+    assert waiting() == []
+    again = coordinator_client.post(
+        reverse("groups:roster-import-confirm", args=["ecommerce"]), {"token": token}, follow=True
+    )
+    assert "This import has expired" in again.content.decode()
+
+
+def test_the_expire_imports_command_sweeps_the_bucket_too(object_storage, settings, capsys):
+    from members import spool as spool_module
+
+    token = spool_module.spool_save(b"x")
+    assert spool_module.spool_exists(token)
+    settings.IMPORT_SPOOL_MAX_AGE_HOURS = -1  # everything is old now
+    call_command("expire_imports")
+    assert "Removed 1" in capsys.readouterr().out
+    assert spool_module.spool_read(token) is None

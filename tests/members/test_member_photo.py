@@ -12,7 +12,6 @@ from django.core.files.base import ContentFile
 from django.http import Http404
 from django.urls import reverse
 
-from tests.conftest import settings_read_afresh
 from tests.factories import MemberFactory, MembershipFactory
 from tests.test_permission_matrix import PNG
 from volunteer_portal import files
@@ -65,38 +64,6 @@ def test_the_app_serves_media_but_never_the_members_folder(rf, pictured, tmp_pat
         file.write(PNG)
     response = files.serve_public_media(rf.get("/media/x"), "activities/covers/c.png")
     assert response.status_code == 200
-
-
-def s3_storage_settings(endpoint: str) -> dict:
-    """STORAGES["default"] as the settings make it from the environment."""
-    return settings_read_afresh(
-        "s.STORAGES['default']",
-        S3_BUCKET="portal-media", S3_ENDPOINT_URL=endpoint, S3_REGION="us-east-1",
-        S3_ACCESS_KEY_ID="test-key", S3_SECRET_ACCESS_KEY="test-secret", S3_URL_SECONDS="120",
-    )  # fmt: skip
-
-
-@pytest.fixture
-def object_storage(settings):
-    """An S3-compatible server (moto's), with the portal's uploads on it."""
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    storage = s3_storage_settings(endpoint)
-    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
-    assert storage["OPTIONS"]["default_acl"] is None and storage["OPTIONS"]["querystring_auth"]
-    boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="test-key", aws_secret_access_key="test-secret",
-    ).create_bucket(Bucket="portal-media")  # fmt: skip
-    settings.S3_BUCKET, settings.S3_URL_SECONDS = "portal-media", 120
-    settings.STORAGES = {**settings.STORAGES, "default": storage}
-    yield endpoint
-    server.stop()
 
 
 @pytest.mark.django_db
