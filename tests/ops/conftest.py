@@ -4,6 +4,7 @@ portal process gets (none of the test run's own settings), database addresses.""
 import glob
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +49,19 @@ def wait_until(condition, timeout: float, interval: float = 0.1) -> bool:
             return True
         time.sleep(interval)
     return condition()
+
+
+def stop_process_group(process: subprocess.Popen, timeout: float) -> None:
+    """Stop a process started with ``start_new_session`` and all it started: politely
+    (SIGTERM, as systemd does), then by force."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def portal_env(**variables) -> dict[str, str]:

@@ -22,7 +22,6 @@ import http.cookiejar
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from tests.ops.conftest import (
     free_port,
     pg_program,
     portal_env,
+    stop_process_group,
     wait_until,
 )
 
@@ -251,13 +251,7 @@ class Gunicorn:
         assert ready and self.process.poll() is None, "gunicorn did not start:\n" + self.log()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_process_group(self.process, timeout=20)
         self.log_file.close()
 
 
