@@ -20,7 +20,7 @@ from volunteer_portal.models import OutgoingEmail
 pytestmark = [
     pytest.mark.postgres,
     # committed, so that the worker (another connection) reads the outbox's rows
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 # A database of the local Redis of its own (the tests' cache and the benchmark use others).
