@@ -55,6 +55,24 @@ def test_the_periodic_send_outbox_sends_what_waits():
     assert tasks.send_emails.delay([waiting.pk]).get() == (0, 0)  # never twice
 
 
+@pytest.mark.django_db
+def test_while_the_mail_server_is_down_the_task_leaves_emails_to_the_outbox():
+    from django.core.cache import cache
+
+    from volunteer_portal import mail
+
+    waiting = OutgoingEmail.objects.create(
+        recipient="a@example.org", subject="稍后发送", body="正文",
+        from_email=settings.DEFAULT_FROM_EMAIL, next_attempt_at=timezone.now(),
+    )  # fmt: skip
+    cache.set(mail.MAIL_DOWN, True, 60)
+    assert tasks.send_emails.delay([waiting.pk]).get() == (0, 0)
+    waiting.refresh_from_db()
+    assert waiting.status == OutgoingEmail.Status.PENDING and waiting.attempts == 0
+    cache.delete(mail.MAIL_DOWN)
+    assert tasks.send_emails.delay([waiting.pk]).get() == (1, 0)
+
+
 def test_the_readmes_cron_lines_are_the_same_schedule():
     """Without a broker the periodic jobs are cron lines: the same jobs at the same times."""
     import re

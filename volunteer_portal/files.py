@@ -26,6 +26,8 @@ def private_file_response(field):
     if not field:
         raise Http404
     if settings.S3_BUCKET:
+        if not field.storage.exists(field.name):  # not an address that answers 404 itself
+            raise Http404
         response = HttpResponseRedirect(field.storage.url(field.name))
     else:
         try:

@@ -8,6 +8,7 @@ embedded default for trying it out. Production sets ``DATABASE_URL`` (PostgreSQL
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -258,6 +259,12 @@ CACHES = {
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://pages"),
 }
 CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 1000)
+# A Redis that does not answer fails a cache read in seconds, not after the system's two
+# minutes (REDIS_URL is also the broker: without it, neither works).
+for _cache in CACHES.values():
+    if _cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        _cache.setdefault("OPTIONS", {}).setdefault("socket_connect_timeout", 2)
+        _cache["OPTIONS"].setdefault("socket_timeout", 5)
 # Whether the app processes share the default cache (Redis, the database) or each has its
 # own (process memory, the default): what may be kept there between requests depends on it.
 CACHE_IS_SHARED = CACHES["default"]["BACKEND"] not in (
@@ -342,6 +349,20 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Uploads on object storage: their images come from the bucket's own address (a signed
+# one; a member's photo is a redirect there, which the policy also checks).
+if S3_BUCKET:
+    _endpoint = STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    if _endpoint:
+        _parts = urlsplit(_endpoint)
+        # The endpoint itself (path-style addresses) and its subdomains (virtual-hosted).
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += [
+            f"{_parts.scheme}://{_parts.netloc}",
+            f"{_parts.scheme}://*.{_parts.netloc}",
+        ]
+    else:
+        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] += ["https://*.amazonaws.com"]
+
 # Permissions-Policy (volunteer_portal.middleware): browser features the portal never uses
 # are off for it and anything it might embed. Check-in QR codes are scanned with the phone's
 # own camera app, not in the page, so the camera stays off too.
@@ -436,6 +457,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Redis: a task not acknowledged in this time (its worker died) is given to another.
     "visibility_timeout": 3600,
+    # A Redis host that does not answer (rather than refuse) is given up on in seconds,
+    # not after the system's two minutes.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
 }
 # The periodic jobs, one schedule: each the management command of that name with its
 # arguments, and when (cron's fields: minute hour day-of-month month day-of-week, local

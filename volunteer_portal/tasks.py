@@ -6,6 +6,7 @@ With no broker configured, a task runs at once where it is asked for (settings,
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.management import call_command
 
 from volunteer_portal import mail
@@ -31,7 +32,11 @@ PERIODIC_COMMANDS = frozenset(
 def send_emails(ids: list[int]) -> tuple[int, int]:
     """Send these outbox emails now. Each is claimed before it is sent, so a task run twice
     (a worker lost mid-task) or alongside ``send_outbox`` sends each email once; what fails
-    waits in the outbox for its next attempt (``send_outbox``, with back-off)."""
+    waits in the outbox for its next attempt (``send_outbox``, with back-off), as does
+    everything while the mail server is known to be down (a large import's invitations
+    would otherwise each wait out its timeout)."""
+    if cache.get(mail.MAIL_DOWN):  # the mail server failed a moment ago: no task waits it out
+        return 0, 0
     return mail.deliver(ids=ids, budget=mail.TASK_BUDGET)
 
 

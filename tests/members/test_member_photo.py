@@ -85,3 +85,28 @@ def test_on_object_storage_a_photo_is_a_signed_address_and_the_bucket_is_private
 
     client.force_login(other_coordinator)  # the check comes before any address is given
     assert client.get(reverse("members:member-photo", args=[pictured.pk])).status_code == 404
+
+    client.force_login(coordinator)  # a file gone from the bucket: 404, not a dead address
+    pictured.photo.storage.delete(pictured.photo.name)
+    assert client.get(reverse("members:member-photo", args=[pictured.pk])).status_code == 404
+
+
+def test_on_object_storage_the_pages_may_show_images_from_the_bucket():
+    """The content security policy lets the bucket's images in (the signed addresses, and
+    the photo view's redirect there), and nothing else new."""
+    from tests.conftest import settings_read_afresh
+
+    sources = settings_read_afresh(
+        "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']",
+        S3_BUCKET="portal-media", S3_ENDPOINT_URL="https://oss-cn-hangzhou.aliyuncs.com",
+    )  # fmt: skip
+    assert sources == [
+        "'self'", "data:", "https://oss-cn-hangzhou.aliyuncs.com",
+        "https://*.oss-cn-hangzhou.aliyuncs.com",
+    ]  # fmt: skip
+    on_aws = settings_read_afresh("s.CONTENT_SECURITY_POLICY['DIRECTIVES']", S3_BUCKET="b-1")
+    assert on_aws["img-src"][-1] == "https://*.amazonaws.com"
+    assert on_aws["script-src"] == ["'self'"]
+    assert settings_read_afresh("s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']") == [
+        "'self'", "data:",
+    ]  # fmt: skip

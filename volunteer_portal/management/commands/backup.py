@@ -29,3 +29,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         size = sum(f.stat().st_size for f in folder.iterdir())
         self.stdout.write(f"Backup written to {folder} ({size / 1_048_576:.1f} MB)")
+        if settings.S3_BUCKET:
+            self.stderr.write(
+                f"The uploaded files are in the bucket {settings.S3_BUCKET}, not in this "
+                "backup: keep the bucket's own copies (versioning or replication)."
+            )
