@@ -35,24 +35,27 @@ def redis_answers() -> bool:
 
 
 def forget_connections():
-    """Connections to the broker are pooled by the app: new ones for the new address (as a
-    forked process starts afresh)."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Connections to the broker are pooled, by the app and in kombu's registry of pools
+    (which the eager path uses too): all closed and forgotten, so that new ones are made
+    for the address now in the settings (as a forked process starts afresh)."""
+    from kombu import pools
+
+    pools.reset()
     app._after_fork()
 
 
 @pytest.fixture
 def broker(settings):
+    """The real Redis as the broker. Celery reads its settings from Django's as they are
+    (the app's configuration is a view of them), so the settings fixture's own undoing
+    is all the undoing there is; only the pooled connections to the broker are dropped."""
     if not redis_answers():
         pytest.skip("needs Redis on 127.0.0.1:6379 (CI has it)")
     redis.Redis.from_url(BROKER).flushdb()
     settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = BROKER, False
-    before = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url, app.conf.task_always_eager = BROKER, False
+    assert app.conf.broker_url == BROKER and not app.conf.task_always_eager
     forget_connections()
     yield BROKER
-    app.conf.broker_url, app.conf.task_always_eager = before
     forget_connections()
     redis.Redis.from_url(BROKER).flushdb()
 
