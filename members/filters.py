@@ -3,6 +3,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -21,9 +23,26 @@ def _skills_matching(q):
     return Member.skills.through.objects.filter(q).values("member_id")
 
 
+def _descending(label) -> str:
+    return gettext("%s (descending)") % label
+
+
+class _DescendingLabels:
+    """django-filter writes each "… (descending)" label with ``descending_fmt % label``
+    when the filter set's class is made, in whatever language is active then (at start-up:
+    Chinese, so English pages showed Chinese labels, and in English if the module happened
+    to be imported during an English request). This one makes the label lazy: written in
+    the language of the page that shows it."""
+
+    def __mod__(self, label):
+        return lazy(_descending, str)(label)
+
+
 class PeopleOrderingFilter(django_filters.OrderingFilter):
     """Names in pinyin order (``by_name``), and ties broken by name then id so that
     pages of 50 neither repeat nor skip anyone."""
+
+    descending_fmt = _DescendingLabels()
 
     def get_ordering_value(self, param):
         value = super().get_ordering_value(param)

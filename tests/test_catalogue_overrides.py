@@ -157,6 +157,22 @@ def test_sort_labels_of_the_roster_are_chinese(client, coordinator, ecommerce):
     assert "descending" not in html and "（降序）" in html
 
 
+def test_the_sort_labels_follow_the_pages_language_whenever_they_were_made():
+    """They were written once, when the filters' module was imported, in the language of
+    that moment: English pages showed Chinese ones (or the other way round)."""
+    from django.utils import translation
+
+    from members.filters import MemberFilter
+
+    choices = dict(MemberFilter.base_filters["o"].extra["choices"])
+    with translation.override("en"):
+        assert str(choices["-employer"]) == "Employer (descending)"
+    with translation.override("zh-hans"):
+        assert str(choices["-employer"]) == "工作单位（降序）"
+    with translation.override("en"):
+        assert str(choices["-name"]) == "Name (descending)"
+
+
 def test_the_login_throttling_pages_in_admin_are_in_chinese(client, admin_user):
     """django-axes ships no Chinese: the portal's catalogue translates its admin."""
     from axes.models import AccessAttempt
