@@ -18,7 +18,6 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from PIL import Image
 
-from activities.models import Activity  # noqa: F401 - the apps are loaded
 from members.models import Member, Skill
 from tests.conftest import s3_client
 from tests.factories import MembershipFactory
