@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from groups import services
-from groups.models import LeaderAssignment, Membership, Organisation, ServiceGroup
+from groups.models import LeaderAssignment, Membership, Organisation, RosterJob, ServiceGroup
 from members.admin import MemberAdmin
 from members.models import Member
 from members.selectors import by_name
@@ -170,3 +170,22 @@ admin.site.unregister(Member)
 @admin.register(Member)
 class MemberWithGroupsAdmin(MemberAdmin):
     inlines = [MembershipInline, MemberLeaderTermInline]
+
+
+@admin.register(RosterJob)
+class RosterJobAdmin(admin.ModelAdmin):
+    """Roster exports and imports done in the background: to see what ran and why one
+    failed. They are written by the roster page only, and swept after
+    ``IMPORT_SPOOL_MAX_AGE_HOURS``."""
+
+    list_display = ["created_at", "kind", "group", "requested_by", "status", "total"]
+    list_filter = ["kind", "status", "group"]
+    list_select_related = ["group", "requested_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in RosterJob._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

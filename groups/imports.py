@@ -9,7 +9,7 @@ and nothing is written, and the report names every bad row, column and reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -27,6 +27,7 @@ from members.resources import (
     COLUMNS,
     HEADERS,
     REQUIRED_HEADERS,
+    FieldChange,
     MemberResource,
     RowUpdate,
     canonical_header,
@@ -62,10 +63,50 @@ class ImportReport:
     updates: list[RowUpdate] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     committed: bool = False
+    # How many problems there are, when only the first few are kept (``as_data``).
+    problems_total: int | None = None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def problem_count(self) -> int:
+        return len(self.problems) if self.problems_total is None else self.problems_total
+
+    SHOWN = 200  # rows of each list the preview shows
+
+    def as_data(self) -> dict:
+        """The report as JSON data (a background preview keeps it in its job), with the
+        first ``SHOWN`` names, changes and problems: what the preview shows."""
+        return {
+            "total": self.total,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "committed": self.committed,
+            "new_names": self.new_names[: self.SHOWN],
+            "updates": [asdict(update) for update in self.updates[: self.SHOWN]],
+            "problems": [asdict(problem) for problem in self.problems[: self.SHOWN]],
+            "problems_total": self.problem_count,
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> ImportReport:
+        return cls(
+            total=data["total"],
+            new=data["new"],
+            updated=data["updated"],
+            unchanged=data["unchanged"],
+            committed=data["committed"],
+            new_names=data["new_names"],
+            updates=[
+                RowUpdate(u["name"], u["phone"], [FieldChange(**c) for c in u["changes"]])
+                for u in data["updates"]
+            ],
+            problems=[RowProblem(**problem) for problem in data["problems"]],
+            problems_total=data["problems_total"],
+        )
 
 
 def read_table(content: bytes, filename: str, limits: ReadLimits = NO_LIMITS) -> tablib.Dataset:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.core.cache import cache
@@ -362,3 +363,63 @@ class MembershipEvent(models.TextChoices):
 @events("groups.ServiceGroup")
 class GroupEvent(models.TextChoices):
     PROFILE_CHANGED = "profile changed", _("profile changed")
+
+
+class RosterJob(models.Model):
+    """Roster work done in the background (``groups.jobs``): an export of many rows, or
+    the check and the import of a large file. The roster page hands it over and shows its
+    progress; the person who asked gets the file or the preview when it is done. Finished
+    jobs (their files too) are removed after ``IMPORT_SPOOL_MAX_AGE_HOURS``."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", _("roster export")
+        PREVIEW = "preview", _("check of an import")
+        IMPORT = "import", _("import")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("in progress")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    # Unguessable, as it is in the page's address (the page also checks who asks).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    group = models.ForeignKey(
+        ServiceGroup, on_delete=models.CASCADE, related_name="roster_jobs", verbose_name=_("group")
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roster_jobs",
+        verbose_name=_("requested by"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    # What to do: the roster's filters and the format (export); the spooled file's token
+    # and name, whether to invite (import). The language its messages are written in.
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    total = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    # What came of it: the file's token (export), the preview's report, the counts.
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster job")
+        verbose_name_plural = _("roster jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "group", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.group} · {self.get_status_display()}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED

@@ -10,12 +10,14 @@
 ``can_end``            ``can_handle`` and the membership is live (the "leave" buttons)
 ``can_decide``         the group's managers, and the application is waiting
 ``can_see_decision``   a rejection's reason: the member themself and that group's managers
+``roster_job_policy``
+``can_view``           the person who asked for it, while they manage its group
 =====================  =========================================================
 """
 
 from django.db.models import Q
 
-from groups.models import Membership, ServiceGroup
+from groups.models import Membership, RosterJob, ServiceGroup
 from volunteer_portal.permissions import Policy, is_admin, is_self, managed_group_ids
 
 
@@ -86,5 +88,24 @@ class MembershipPolicy(Policy):
         return membership.status == Membership.Status.APPLIED and self.may_manage(user, membership)
 
 
+class RosterJobPolicy(Policy):
+    """A background export or import holds a roster's data: only the person who asked for
+    it sees it, and only while they may manage its group (an admin does not see a
+    coordinator's)."""
+
+    model = RosterJob
+
+    def scope_view(self, user):
+        if not user.is_authenticated:
+            return RosterJob.objects.none()
+        return RosterJob.objects.filter(
+            requested_by=user, group__in=group_policy.instances_for(user, "manage")
+        )
+
+    def can_view(self, user, job: RosterJob) -> bool:
+        return job.requested_by_id == user.pk and group_policy.can_manage(user, job.group)
+
+
 group_policy = ServiceGroupPolicy().register()
+roster_job_policy = RosterJobPolicy().register()
 membership_policy = MembershipPolicy().register()

@@ -1,12 +1,25 @@
 """Reads that the group pages and the home page share."""
 
 from django.db.models import Count, Prefetch
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from groups.models import LeaderAssignment, Membership, ServiceGroup
 from groups.permissions import group_policy
+from members.models import Member
 from members.selectors import AUDIT_SOURCES, MEMBER_PAGE_PARTS, AuditSource, MemberPagePart
 from volunteer_portal import page_cache
+
+
+def roster_queryset(group: ServiceGroup):
+    """The group's active members, each with the date they joined.
+
+    One join: a member has at most one live membership per group (a database rule), so
+    the join cannot repeat a member, and the annotation reuses it.
+    """
+    return Member.objects.filter(
+        memberships__group=group, memberships__status=Membership.Status.ACTIVE
+    ).annotate(joined_at=Coalesce("memberships__decided_at", "memberships__created_at"))
 
 
 def groups_with_heads(user, **filters) -> list[ServiceGroup]:

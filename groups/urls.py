@@ -50,6 +50,13 @@ urlpatterns = [
         views.roster_import_confirm,
         name="roster-import-confirm",
     ),
+    path("<slug:slug>/roster/jobs/<uuid:pk>/", views.RosterJobView.as_view(), name="roster-job"),
+    path(
+        "<slug:slug>/roster/jobs/<uuid:pk>/status/",
+        views.roster_job_status,
+        name="roster-job-status",
+    ),
+    path("<slug:slug>/roster/jobs/<uuid:pk>/file/", views.roster_job_file, name="roster-job-file"),
     path(
         "<slug:slug>/roster/import/template.<fileformat:fmt>",
         views.import_template,

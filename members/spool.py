@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, Storage
 from import_export.tmp_storages import TempFolderStorage
 
@@ -75,6 +75,26 @@ def spool_save(content: bytes) -> str:
     if saved != token:  # a storage that renamed it could not find it again
         raise RuntimeError(f"the spool stored {token!r} as {saved!r}")
     return token
+
+
+def spool_save_file(file) -> str:
+    """Keep a file written by the portal (a background export) for its download; returns
+    its token. It lapses as the uploads do."""
+    token = secrets.token_urlsafe(16)
+    saved = spool_storage().save(token, File(file, name=token))
+    if saved != token:
+        raise RuntimeError(f"the spool stored {token!r} as {saved!r}")
+    return token
+
+
+def spool_size(token: str) -> int | None:
+    """The spooled file's size in bytes, or None when it is not there (or expired)."""
+    if not spool_exists(token):
+        return None
+    try:
+        return spool_storage().size(token)
+    except _missing():
+        return None
 
 
 def spool_exists(token: str) -> bool:

@@ -58,7 +58,12 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read or is too much; the message is for the user."""
 
 
-class ImportTooSlow(ImportFileError):
+class TooLargeForNow(ImportFileError):
+    """More rows, or more time, than these limits allow: the roster page hands such a file
+    to the background (``groups.jobs``), whose limits are larger."""
+
+
+class ImportTooSlow(TooLargeForNow):
     pass
 
 
@@ -195,7 +200,7 @@ def _check_element_count(archive: zipfile.ZipFile, parts, max_rows: int) -> None
                     count += sum(1 for m in CELL_OR_STRING.finditer(buffer) if m.start() < cut)
                     tail = buffer[cut:]
                     if count > cap:
-                        raise ImportFileError(
+                        raise TooLargeForNow(
                             _(
                                 "This Excel file holds more cells than a roster of %(limit)s "
                                 "rows would, so it was not opened. Keep only the roster's "
@@ -243,7 +248,7 @@ def _blank(value) -> bool:
 
 
 def _too_many_rows(limit: int) -> ImportFileError:
-    return ImportFileError(
+    return TooLargeForNow(
         _(
             "The file has more than %(limit)s rows, more than the web import takes at "
             "once. Split it into files of at most %(limit)s rows, or ask an "

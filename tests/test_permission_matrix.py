@@ -65,6 +65,11 @@ EXPECTED = {
     "groups:roster-import": managers(),
     "groups:roster-import-confirm": everyone(GET_NOT_ALLOWED),
     "groups:roster-import-template": everyone(OK),  # empty columns, no data
+    # A roster job done in the background (issue 13): only the coordinator who asked for
+    # it, while they manage the group; an admin does not see a coordinator's.
+    "groups:roster-job": {**managers(), "admin": NOT_FOUND},
+    "groups:roster-job-status": {**managers(), "admin": NOT_FOUND},
+    "groups:roster-job-file": {**managers(), "admin": NOT_FOUND},
     "members:member-list": {
         **managers(),
         "other_coordinator": OK,  # searches the members of their own group
@@ -222,7 +227,20 @@ def world(ecommerce, coordinator):
         group=ecommerce,
         status=ServiceRequest.Status.DISPATCHED,
     )
+    from groups.models import RosterJob
+    from members import spool
+
+    roster_job = RosterJob.objects.create(
+        group=ecommerce,
+        requested_by=coordinator,
+        kind=RosterJob.Kind.EXPORT,
+        status=RosterJob.Status.DONE,
+        total=1,
+        parameters={"query": "", "format": "csv", "filename": "roster.csv"},
+        result={"token": spool.spool_save(b"\xef\xbb\xbf\xe5\xa7\x93\xe5\x90\x8d\n")},
+    )
     return {
+        "roster_job": roster_job,
         "service_request": service_request,
         "invitation": invitation,
         "target": target,
@@ -248,6 +266,8 @@ def arguments(name: str, world) -> dict:
         values["pk"] = world["application"].pk
     if name == "groups:membership-end":
         values["pk"] = world["membership"].pk
+    if name.startswith("groups:roster-job"):
+        values["pk"] = world["roster_job"].pk
     if name.startswith("members:invitation-"):
         values["pk"] = world["invitation"].pk
     if name.startswith("activities:"):
@@ -450,6 +470,7 @@ def test_admin_is_for_admins_only(
                 "admin:axes_accessfailurelog_add",
                 "admin:volunteer_portal_outgoingemail_add",  # the outbox: read-only
                 "admin:service_requests_servicerequest_add",  # entered through the portal
+                "admin:groups_rosterjob_add",  # roster jobs: asked for on the roster page
             ):
                 allowed = {403}
             assert response.status_code in allowed, (name, response.status_code)

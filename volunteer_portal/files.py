@@ -41,6 +41,34 @@ def private_file_response(field):
     return response
 
 
+def private_download_response(storage, name: str, *, filename: str, content_type: str):
+    """A file kept for one person (a background export), downloaded under ``filename``,
+    after the caller checked the permission; 404 when it is gone."""
+    disposition = f'attachment; filename="{filename}"'
+    if settings.S3_BUCKET:
+        if not storage.exists(name):
+            raise Http404
+        response = HttpResponseRedirect(
+            storage.url(
+                name,
+                parameters={
+                    "ResponseContentDisposition": disposition,
+                    "ResponseContentType": content_type,
+                },
+            )
+        )
+    else:
+        try:
+            opened = storage.open(name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            opened, as_attachment=True, filename=filename, content_type=content_type
+        )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
 def serve_public_media(request, path):
     """``/media/…`` served by the app itself (debugging, the local trial), but for the
     private folders, however the path is written."""

@@ -489,6 +489,16 @@ IMPORT_MAX_UPLOAD_BYTES = env.int("IMPORT_MAX_UPLOAD_BYTES", default=20 * 1024 *
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 IMPORT_TIME_BUDGET_SECONDS = env.float("IMPORT_TIME_BUDGET_SECONDS", default=10)
+# Larger work on the roster page is done in the background (groups.jobs: a Celery worker
+# with a broker, else this process after the response), and the page shows its progress,
+# then the file or the preview: exports of more rows than this, and imported files of
+# more bytes than this (checked and imported with the limits below, not the web's).
+ROSTER_BACKGROUND_ROWS = env.int("ROSTER_BACKGROUND_ROWS", default=2000)
+IMPORT_BACKGROUND_BYTES = env.int("IMPORT_BACKGROUND_BYTES", default=256 * 1024)
+IMPORT_BACKGROUND_MAX_ROWS = env.int("IMPORT_BACKGROUND_MAX_ROWS", default=100_000)
+IMPORT_BACKGROUND_TIME_BUDGET_SECONDS = env.float(
+    "IMPORT_BACKGROUND_TIME_BUDGET_SECONDS", default=600
+)
 
 # Star levels by cumulative approved hours (the 2012 national record rules); some
 # localities use other thresholds: STAR_THRESHOLDS=100,300,600,1000,1500

@@ -1,5 +1,6 @@
-"""Group pages (``pages``) and the roster (``roster``)."""
+"""Group pages (``pages``), the roster (``roster``) and its background jobs (``jobs``)."""
 
+from groups.views.jobs import RosterJobView, roster_job_file, roster_job_status
 from groups.views.pages import (
     MANAGE_GROUP,
     ApplicationListView,
@@ -31,9 +32,12 @@ __all__ = [
     "MemberAddView",
     "RosterExportView",
     "RosterImportView",
+    "RosterJobView",
     "RosterView",
     "application_decide",
     "import_template",
     "membership_end",
     "roster_import_confirm",
+    "roster_job_file",
+    "roster_job_status",
 ]

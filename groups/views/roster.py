@@ -1,38 +1,28 @@
 """A group's roster: the list with its filters, export, import (preview, then confirm),
 adding a member met at an event."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import FormView, ListView
 
-from groups import exports, imports, services
+from groups import exports, imports, jobs, services
 from groups.forms import ImportUploadForm
-from groups.models import Membership, ServiceGroup
+from groups.models import Membership, RosterJob
+from groups.selectors import roster_queryset
 from groups.views.pages import MANAGE_GROUP, ManagesGroup
 from members import spool
 from members.forms import MemberProfileForm
-from members.models import Member
 from members.selectors import member_search
-from members.spreadsheets import ReadLimits
+from members.spreadsheets import ReadLimits, TooLargeForNow
 from members.views.lists import MemberListMixin
 from volunteer_portal.permissions import is_admin, policy_required
-
-
-def roster_queryset(group: ServiceGroup):
-    """The group's active members, each with the date they joined.
-
-    One join: a member has at most one live membership per group (a database rule), so
-    the join cannot repeat a member, and the annotation reuses it.
-    """
-    return Member.objects.filter(
-        memberships__group=group, memberships__status=Membership.Status.ACTIVE
-    ).annotate(joined_at=Coalesce("memberships__decided_at", "memberships__created_at"))
 
 
 class RosterMixin(ManagesGroup):
@@ -60,6 +50,15 @@ class RosterView(RosterMixin, MemberListMixin, ListView):
 class RosterExportView(RosterMixin, View):
     def get(self, request, slug, fmt):
         queryset = self.filtered()
+        if queryset.count() > settings.ROSTER_BACKGROUND_ROWS:
+            job = jobs.export_start(
+                actor=request.user,
+                group=self.group,
+                query=request.GET.urlencode(),
+                fmt=fmt,
+                language=get_language(),
+            )
+            return redirect("groups:roster-job", slug=slug, pk=job.pk)
         reveal = is_admin(request.user, "members.change_member")
         filename = exports.export_filename(self.group.slug, fmt)
         if fmt == "xlsx":
@@ -95,8 +94,10 @@ class RosterImportView(ManagesGroup, FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
-        limits = ReadLimits.for_web()
         content = upload.read()
+        if len(content) > settings.IMPORT_BACKGROUND_BYTES:
+            return self.in_background(content, upload.name)
+        limits = ReadLimits.for_web()
         try:
             dataset = imports.read_table(content, upload.name, limits)
             report = imports.roster_import(
@@ -106,22 +107,41 @@ class RosterImportView(ManagesGroup, FormView):
                 dry_run=True,
                 budget=limits.budget,
             )
+        except TooLargeForNow:  # more rows, or slower, than a request may take
+            return self.in_background(content, upload.name)
         except imports.ImportFileError as error:
             form.add_error("file", str(error))
             return self.form_invalid(form)
         token = None
         if report.ok:
-            token = spool.spool_save(content)
-            pending = {
-                key: entry
-                for key, entry in self.request.session.get(SPOOL_SESSION_KEY, {}).items()
-                if spool.spool_exists(key)  # forget the expired ones
-            }
-            pending[token] = {"group": self.group.pk, "name": upload.name}
-            self.request.session[SPOOL_SESSION_KEY] = pending
+            token = self.spool(content, upload.name)
         return self.render_to_response(
             self.get_context_data(form=form, report=report, token=token, filename=upload.name)
         )
+
+    def spool(self, content: bytes, name: str) -> str:
+        """Keep the file for its confirmation, which only this session may give."""
+        token = spool.spool_save(content)
+        pending = {
+            key: entry
+            for key, entry in self.request.session.get(SPOOL_SESSION_KEY, {}).items()
+            if spool.spool_exists(key)  # forget the expired ones
+        }
+        pending[token] = {"group": self.group.pk, "name": name}
+        self.request.session[SPOOL_SESSION_KEY] = pending
+        return token
+
+    def in_background(self, content: bytes, name: str):
+        """A large file is checked by a worker; its page shows the progress, then the
+        preview."""
+        job = jobs.job_start(
+            actor=self.request.user,
+            group=self.group,
+            kind=RosterJob.Kind.PREVIEW,
+            parameters={"token": self.spool(content, name), "name": name},
+            language=get_language(),
+        )
+        return redirect("groups:roster-job", slug=self.group.slug, pk=job.pk)
 
 
 @require_POST
@@ -134,7 +154,10 @@ def roster_import_confirm(request, group):
     request.session[SPOOL_SESSION_KEY] = pending
     content = None
     if entry and entry["group"] == group.pk:
-        content = spool.spool_read(token)  # None once expired
+        size = spool.spool_size(token)  # None once expired
+        if size is not None and size > settings.IMPORT_BACKGROUND_BYTES:
+            return _import_in_background(request, group, token, entry["name"])
+        content = spool.spool_read(token)
         spool.spool_remove(token)  # used once, whatever happens next
     if content is None:
         messages.error(request, _("This import has expired; please upload the file again."))
@@ -145,6 +168,8 @@ def roster_import_confirm(request, group):
         report = imports.roster_import(
             actor=request.user, group=group, dataset=dataset, dry_run=False, budget=limits.budget
         )
+    except TooLargeForNow:  # the preview was quicker: this time, a worker does it
+        return _import_in_background(request, group, spool.spool_save(content), entry["name"])
     except imports.ImportFileError as error:
         messages.error(request, str(error))
         return redirect("groups:roster-import", slug=slug)
@@ -175,6 +200,17 @@ def roster_import_confirm(request, group):
             },
         )
     return redirect("groups:roster", slug=slug)
+
+
+def _import_in_background(request, group, token: str, name: str):
+    job = jobs.job_start(
+        actor=request.user,
+        group=group,
+        kind=RosterJob.Kind.IMPORT,
+        parameters={"token": token, "name": name, "invite": bool(request.POST.get("invite"))},
+        language=get_language(),
+    )
+    return redirect("groups:roster-job", slug=group.slug, pk=job.pk)
 
 
 class MemberAddView(ManagesGroup, FormView):

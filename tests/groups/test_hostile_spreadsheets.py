@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import Workbook
 
 from members.models import Member
@@ -22,26 +23,41 @@ FAST = 3.0  # seconds: "a clear message within a few seconds"
 @pytest.fixture(autouse=True)
 def spool(settings, tmp_path):
     settings.IMPORT_SPOOL_DIR = tmp_path / "spool"
+    # A file too large for a request is handed to the background (issue 13), whose
+    # limits are larger; here they are the web's, so each hostile file meets one limit.
+    settings.IMPORT_BACKGROUND_MAX_ROWS = settings.IMPORT_MAX_ROWS
     return settings.IMPORT_SPOOL_DIR
 
 
 @pytest.fixture
-def coordinator_client(client, coordinator):
+def coordinator_client(client, coordinator, django_capture_on_commit_callbacks):
     client.force_login(coordinator)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # messages asserted in English
+    # What a request hands over after its commit (a large file's check) runs when the
+    # request is done, as it would outside the test's transaction.
+    client.committing = lambda: django_capture_on_commit_callbacks(execute=True)
     return client
 
 
 def upload(client, content: bytes, name: str):
     started = time.monotonic()
-    response = client.post(
-        reverse("groups:roster-import", args=["ecommerce"]),
-        {"file": SimpleUploadedFile(name, content)},
-    )
+    with client.committing():
+        response = client.post(
+            reverse("groups:roster-import", args=["ecommerce"]),
+            {"file": SimpleUploadedFile(name, content)},
+        )
     return response, time.monotonic() - started
 
 
 def refusal(response) -> str:
+    """The message refusing the file: on the upload form, or on the page of the
+    background check a large file was handed to."""
+    if response.status_code == 302:  # a large file: the background refused it
+        page = response.client.get(response["Location"])
+        job = page.context["job"]
+        assert job.status == job.Status.FAILED and not page.context.get("report")
+        assert escape(job.error) in page.content.decode()
+        return job.error
     assert response.status_code == 200
     assert not response.context.get("report")  # no preview
     return " ".join(response.context["form"].errors["file"])
@@ -166,7 +182,7 @@ def test_a_csv_of_200000_rows_is_refused_within_seconds(coordinator_client, ecom
 
 
 def test_an_xlsx_over_the_row_limit_is_refused(coordinator_client, ecommerce, settings):
-    settings.IMPORT_MAX_ROWS = 100
+    settings.IMPORT_MAX_ROWS = settings.IMPORT_BACKGROUND_MAX_ROWS = 100
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(["姓名", "手机号"])
@@ -178,7 +194,7 @@ def test_an_xlsx_over_the_row_limit_is_refused(coordinator_client, ecommerce, se
     assert "more than 100 rows" in message and "manage.py import_members" in message
     assert not Member.objects.filter(phone__startswith="139").exists()
 
-    settings.IMPORT_MAX_ROWS = 101  # exactly at the limit: read and checked
+    settings.IMPORT_MAX_ROWS = settings.IMPORT_BACKGROUND_MAX_ROWS = 101  # at the limit: read
     assert (
         upload(coordinator_client, content.getvalue(), "roster.xlsx")[0].context["report"].new
         == 101
@@ -264,13 +280,13 @@ def test_too_many_shared_strings_are_refused_before_parsing(
     coordinator_client, ecommerce, settings
 ):
     """openpyxl reads the shared strings whole when it opens a workbook."""
-    settings.IMPORT_MAX_ROWS = 10  # at most 11 x 40 cells and strings
+    settings.IMPORT_MAX_ROWS = settings.IMPORT_BACKGROUND_MAX_ROWS = 10  # 11 x 40 cells, strings
     strings = "".join(f"<si><t>{n}</t></si>" for n in range(500)).encode()
     buffer = io.BytesIO(workbook(rows_of_members(3)))
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr("xl/sharedStrings.xml", b"<sst>" + strings + b"</sst>")
     assert "holds more cells" in refusal(upload(coordinator_client, buffer.getvalue(), "r.xlsx")[0])
-    settings.IMPORT_MAX_ROWS = 20
+    settings.IMPORT_MAX_ROWS = settings.IMPORT_BACKGROUND_MAX_ROWS = 20
     assert upload(coordinator_client, buffer.getvalue(), "r.xlsx")[0].context["report"].new == 3
 
 
@@ -316,7 +332,7 @@ def test_the_upload_size_is_capped_before_reading(coordinator_client, ecommerce,
 def test_a_preview_over_the_time_budget_stops_with_a_message(
     coordinator_client, ecommerce, settings, spool
 ):
-    settings.IMPORT_TIME_BUDGET_SECONDS = 0
+    settings.IMPORT_TIME_BUDGET_SECONDS = settings.IMPORT_BACKGROUND_TIME_BUDGET_SECONDS = 0
     response, _ = upload(coordinator_client, csv_file(3), "roster.csv")
     message = refusal(response)
     assert "took longer than 0 seconds" in message and "manage.py import_members" in message
@@ -326,12 +342,13 @@ def test_a_preview_over_the_time_budget_stops_with_a_message(
 def test_a_confirmation_over_the_time_budget_saves_nothing(coordinator_client, ecommerce, settings):
     content = "姓名,手机号\n甲,13900000001\n乙,13900000002\n".encode()
     preview, _ = upload(coordinator_client, content, "roster.csv")
-    settings.IMPORT_TIME_BUDGET_SECONDS = 0
-    done = coordinator_client.post(
-        reverse("groups:roster-import-confirm", args=["ecommerce"]),
-        {"token": preview.context["token"]},
-        follow=True,
-    )
+    settings.IMPORT_TIME_BUDGET_SECONDS = settings.IMPORT_BACKGROUND_TIME_BUDGET_SECONDS = 0
+    with coordinator_client.committing():
+        handed_over = coordinator_client.post(
+            reverse("groups:roster-import-confirm", args=["ecommerce"]),
+            {"token": preview.context["token"]},
+        )
+    done = coordinator_client.get(handed_over["Location"])
     assert done.status_code == 200
     assert "took longer than 0 seconds" in done.content.decode()
     assert not Member.objects.filter(phone__startswith="139").exists()
@@ -433,7 +450,7 @@ def test_confirming_a_swept_preview_says_so(coordinator_client, ecommerce, spool
     assert "This import has expired" in done.content.decode()
 
 
-def test_the_expire_imports_command_removes_only_old_files(spool, settings, capsys):
+def test_the_expire_imports_command_removes_only_old_files(db, spool, settings, capsys):
     settings.IMPORT_SPOOL_MAX_AGE_HOURS = 24
     spool.mkdir(parents=True)
     for name, hours in (("old-preview", 30), ("admin-old", 25), ("fresh-preview", 2)):
@@ -519,7 +536,9 @@ def test_with_object_storage_a_preview_waits_in_the_bucket_for_any_server(
     assert "This import has expired" in again.content.decode()
 
 
-def test_the_expire_imports_command_sweeps_the_bucket_too(object_storage, settings, capsys):
+def test_the_expire_imports_command_sweeps_the_bucket_too(
+    db, object_storage, settings, capsys
+):
     from members import spool as spool_module
 
     token = spool_module.spool_save(b"x")
