@@ -86,8 +86,10 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        limits = _("At most %(rows)s rows and %(size)s MB.") % {
-            "rows": settings.IMPORT_MAX_ROWS,
+        limits = _(
+            "At most %(rows)s rows and %(size)s MB; a large file is checked in the background."
+        ) % {
+            "rows": max(settings.IMPORT_MAX_ROWS, settings.IMPORT_BACKGROUND_MAX_ROWS),
             "size": f"{settings.IMPORT_MAX_UPLOAD_BYTES / 2**20:g}",
         }
         self.fields["file"].help_text = f"{self.fields['file'].help_text} {limits}"

@@ -116,3 +116,68 @@ def test_coordinator_previews_and_confirms_an_import(page_for, live_server, demo
     page.click("#confirm-import")
     page.wait_for_url(f"{live_server.url}/groups/ecommerce/roster/")
     assert "新增 1 人" in page.inner_text(".alert")
+
+
+def test_large_roster_work_shows_its_progress_then_the_file_or_the_preview(
+    page_for, live_server, demo, tmp_path, settings
+):
+    """Issue 13, on a phone: a large export's page shows its progress, follows it (the
+    page's script asks for it) and offers the file when it is written; a large import is
+    checked, confirmed and imported in the background, each step on its job's page."""
+    from django.contrib.auth import get_user_model
+
+    from groups import jobs
+    from groups.models import RosterJob, ServiceGroup
+    from tests.browser.axe import assert_accessible
+    from tests.browser.test_phone_layouts import PHONE, no_sideways_scroll
+
+    settings.IMPORT_SPOOL_DIR = tmp_path / "spool"
+    page = page_for(**PHONE)
+    log_in(page, live_server.url, "coordinator")
+
+    # A job waiting for a worker (none runs in this test until it is run by hand below).
+    job = RosterJob.objects.create(
+        group=ServiceGroup.objects.get(slug="ecommerce"),
+        requested_by=get_user_model().objects.get(username="coordinator"),
+        kind=RosterJob.Kind.EXPORT,
+        parameters={"query": "", "format": "xlsx", "filename": "roster-ecommerce.xlsx"},
+    )
+    page.goto(f"{live_server.url}/groups/ecommerce/roster/jobs/{job.pk}/")
+    assert "排队等待" in page.inner_text("#job-message")
+    RosterJob.objects.filter(pk=job.pk).update(status="running", total=4000)
+    jobs.note_progress(job.pk, 1500)
+    page.wait_for_function("() => document.getElementById('job-bar').value === 38")
+    assert page.inner_text("#job-message") == "已处理 1500 / 4000 行"
+    assert no_sideways_scroll(page)
+    assert_accessible(page, "a roster job in progress")
+    screenshot(page, "roster-job-progress")
+
+    RosterJob.objects.filter(pk=job.pk).update(status="queued")
+    jobs.job_run(job.pk)  # as a worker would: the page reloads itself with the file
+    page.wait_for_selector("#job-download")
+    assert no_sideways_scroll(page)
+    assert_accessible(page, "a roster job done")
+    with page.expect_download() as download_info:
+        page.click("#job-download")
+    assert download_info.value.suggested_filename == "roster-ecommerce.xlsx"
+    assert download_info.value.path().read_bytes()[:2] == b"PK"  # a workbook
+
+    # A large file: checked in the background, then imported there too.
+    settings.IMPORT_BACKGROUND_BYTES = 10
+    path = tmp_path / "many-members.csv"
+    path.write_text(
+        "姓名,手机号\n" + "".join(f"新成员{n},1391234{n:04d}\n" for n in range(30)),
+        encoding="utf-8-sig",
+    )
+    page.goto(f"{live_server.url}/groups/ecommerce/roster/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("main form [type=submit]")
+    page.wait_for_selector("#import-preview")
+    assert "/roster/jobs/" in page.url and page.inner_text("#count-new") == "30"
+    assert no_sideways_scroll(page)
+    assert_accessible(page, "a background import's preview")
+    page.check("#import-invite")
+    page.click("#confirm-import")
+    page.wait_for_selector("#job-imported")
+    assert "新增 30 人" in page.inner_text("#job-imported")
+    screenshot(page, "roster-job-imported")

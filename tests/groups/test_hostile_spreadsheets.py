@@ -536,9 +536,7 @@ def test_with_object_storage_a_preview_waits_in_the_bucket_for_any_server(
     assert "This import has expired" in again.content.decode()
 
 
-def test_the_expire_imports_command_sweeps_the_bucket_too(
-    db, object_storage, settings, capsys
-):
+def test_the_expire_imports_command_sweeps_the_bucket_too(db, object_storage, settings, capsys):
     from members import spool as spool_module
 
     token = spool_module.spool_save(b"x")

@@ -217,8 +217,8 @@ def test_a_small_file_over_the_web_limits_is_handed_to_the_background(
 
 
 def make_job(user, group, **fields) -> RosterJob:
-    defaults = {"kind": RosterJob.Kind.EXPORT, "parameters": {"query": "", "format": "csv",
-                "filename": "roster.csv"}}  # fmt: skip
+    defaults = {"kind": RosterJob.Kind.EXPORT, "language": "en", "parameters": {"query": "",
+                "format": "csv", "filename": "roster.csv"}}  # fmt: skip
     return RosterJob.objects.create(group=group, requested_by=user, **(defaults | fields))
 
 

@@ -1,4 +1,4 @@
-"""Issue 13: emails through a real Celery worker on the real Redis.
+"""Issue 13: emails and roster jobs through a real Celery worker on the real Redis.
 
 An email queued while the worker is stopped waits (in Redis, and in the outbox) and is sent
 once when the worker starts; one queued while it runs is sent by it; each only once.
@@ -60,8 +60,9 @@ def broker(settings):
     redis.Redis.from_url(BROKER).flushdb()
 
 
-def start_worker(log):
+def start_worker(log, **extra):
     env = portal_env(
+        **extra,
         DJANGO_SETTINGS_MODULE="volunteer_portal.settings",
         DEBUG="true",
         DATABASE_URL=database_url(connection.settings_dict, connection.settings_dict["NAME"]),
@@ -103,3 +104,42 @@ def test_an_email_waits_for_the_worker_and_is_sent_once(broker, tmp_path):
     printed = log_path.read_text()
     assert printed.count("Subject: while the worker is stopped") == 1, printed
     assert printed.count("Subject: while it runs") == 1, printed
+
+
+def test_a_large_roster_export_is_written_by_the_worker(broker, tmp_path, settings):
+    """The roster page hands a large export to the worker, which writes the file where
+    the page offers it (the spool: a folder both share here, the bucket in production)."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from groups.models import RosterJob
+    from tests.conftest import make_coordinator, shipped_group
+    from tests.factories import MemberFactory, MembershipFactory
+
+    settings.IMPORT_SPOOL_DIR = tmp_path / "spool"
+    settings.ROSTER_BACKGROUND_ROWS = 2
+    group = shipped_group("ecommerce")
+    coordinator = make_coordinator(group, "worker-coord")
+    for n in range(3):
+        MembershipFactory(member=MemberFactory(phone=f"1370000000{n}"), group=group)
+    client = Client()
+    client.force_login(coordinator)
+    response = client.get(reverse("groups:roster-export", args=["ecommerce", "csv"]))
+    assert response.status_code == 302
+    job = RosterJob.objects.get()
+    assert job.status == RosterJob.Status.QUEUED  # handed over, not done in the request
+
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        worker = start_worker(log, IMPORT_SPOOL_DIR=str(settings.IMPORT_SPOOL_DIR))
+        try:
+            done = RosterJob.Status.DONE
+            assert wait_until(lambda: RosterJob.objects.get().status == done, 60), (
+                log_path.read_text()
+            )
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    download = client.get(reverse("groups:roster-job-file", args=["ecommerce", job.pk]))
+    rows = b"".join(download.streaming_content).decode("utf-8-sig").splitlines()
+    assert len(rows) == 4 and all("1370000000" in row for row in rows[1:])

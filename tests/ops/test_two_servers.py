@@ -108,6 +108,7 @@ def servers(object_storage, tmp_path):
         S3_ACCESS_KEY_ID="test-key",
         S3_SECRET_ACCESS_KEY="test-secret",
         RATE_LIMIT_PASSWORD_RESET="2/h",  # per address: the third request is refused
+        ROSTER_BACKGROUND_ROWS="1",  # an export of two members is the worker's
     )
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     started = []
@@ -254,6 +255,21 @@ def test_two_app_servers_share_sessions_files_imports_limits_and_the_worker(
     assert wait_until(lambda: OutgoingEmail.objects.filter(status=sent).count() == 1, 60), (
         worker.log()
     )
+
+    # A large export asked for on A is written by the worker into the bucket; its page,
+    # and the file, are on B too.
+    asked = coordinating.get(
+        a + "/groups/ecommerce/roster/export.csv", allow_redirects=False, timeout=30
+    )
+    assert asked.status_code == 302 and "/roster/jobs/" in asked.headers["Location"]
+    job_page = b + asked.headers["Location"]
+    finished = lambda: coordinating.get(job_page + "status/", timeout=30).json()["finished"]  # noqa: E731
+    assert wait_until(finished, 60), worker.log()
+    assert "job-download" in coordinating.get(job_page, timeout=30).text
+    exported = coordinating.get(job_page + "file/", timeout=30)  # signed, from the bucket
+    assert exported.status_code == 200, exported.text[:500]
+    assert "两台服务器" in exported.content.decode("utf-8-sig")
+    assert "attachment" in exported.headers["Content-Disposition"]
 
     # The worker stops: an email asked for meanwhile waits, and goes when it is back.
     worker.stop()
