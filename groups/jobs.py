@@ -39,6 +39,7 @@ from members.selectors import member_search
 from members.spreadsheets import ImportFileError, ReadLimits, TimeBudget
 from volunteer_portal.mail import after_response
 from volunteer_portal.permissions import is_admin
+from volunteer_portal.replica import replica_reads
 
 logger = logging.getLogger(__name__)
 
@@ -197,14 +198,12 @@ def _set_total(job: RosterJob, total: int) -> None:
 
 def _export(job: RosterJob) -> dict:
     parameters = job.parameters
-    _filters, queryset = member_search(roster_queryset(job.group), QueryDict(parameters["query"]))
-    _set_total(job, queryset.count())
-    rows = exports.roster_rows(
-        queryset, reveal_national_id=is_admin(job.requested_by, "members.change_member")
-    )
+    reveal = is_admin(job.requested_by, "members.change_member")
     write = exports.write_xlsx if parameters["format"] == "xlsx" else exports.write_csv
-    with tempfile.TemporaryFile() as file:
-        write(file, _counted(rows, job.pk))
+    _filters, queryset = member_search(roster_queryset(job.group), QueryDict(parameters["query"]))
+    with replica_reads(), tempfile.TemporaryFile() as file:  # the rows: from a replica if any
+        _set_total(job, queryset.count())
+        write(file, _counted(exports.roster_rows(queryset, reveal_national_id=reveal), job.pk))
         file.seek(0)
         token = spool.spool_save_file(file)
     return {"token": token}

@@ -116,18 +116,25 @@ DATABASES = {
 # Without DATABASE_URL the portal falls back to SQLite: fine for a local trial, but with
 # DEBUG off `check --deploy` reports an error (volunteer_portal.E002, see apps.py).
 DATABASE_URL_MISSING = "DATABASE_URL" not in env
-# Keep connections for a minute, and check them before reuse, so a database restart
-# costs one failed health check instead of a run of 500s.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # PostgreSQL's JIT compiles a query its planner thinks costly: worth it for reports
-    # over millions of rows, not for a page's queries, which it can slow tenfold (the
-    # volunteer suggestions: 80 ms of work, 780 ms of compiling). Off, as for most web apps;
-    # DATABASE_JIT=on gives it back.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _jit = f"-c jit={'on' if env.bool('DATABASE_JIT', default=False) else 'off'}"
-    _options["options"] = f"{_options.get('options', '')} {_jit}".strip()
+# A read replica of DATABASE_URL (PostgreSQL streaming replication), for the reports and
+# the roster's exports (volunteer_portal/replica.py); unset, they read the primary.
+if "DATABASE_REPLICA_URL" in env:
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+READ_REPLICA = "replica" if "replica" in DATABASES else None
+DATABASE_ROUTERS = ["volunteer_portal.replica.ReplicaRouter"]
+for _database in DATABASES.values():
+    # Keep connections for a minute, and check them before reuse, so a database restart
+    # costs one failed health check instead of a run of 500s.
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        # PostgreSQL's JIT compiles a query its planner thinks costly: worth it for
+        # reports over millions of rows, not for a page's queries, which it can slow
+        # tenfold (the volunteer suggestions: 80 ms of work, 780 ms of compiling). Off, as
+        # for most web apps; DATABASE_JIT=on gives it back.
+        _options = _database.setdefault("OPTIONS", {})
+        _jit = f"-c jit={'on' if env.bool('DATABASE_JIT', default=False) else 'off'}"
+        _options["options"] = f"{_options.get('options', '')} {_jit}".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "members.User"

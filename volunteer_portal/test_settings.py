@@ -10,6 +10,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 from volunteer_portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A second connection to the test database, as a read replica would be: unused unless a
+# test sets READ_REPLICA = "replica" (tests/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -81,9 +81,10 @@ class HoursFacts:
 def over_rows(grouped, select: str, tail: str = "") -> list[tuple]:
     """``SELECT <select> FROM (<grouped>) <tail>``: an aggregate over the rows of a
     GROUP BY (how many members, per bucket), a derived table Django's ORM cannot write;
-    the inner query is the ORM's own, with its parameters."""
+    the inner query is the ORM's own, with its parameters, run on the connection the ORM
+    would use (the read replica, inside ``replica_reads()``)."""
     inner, params = grouped.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with connections[grouped.db].cursor() as cursor:
         cursor.execute(f"SELECT {select} FROM ({inner}) per_member {tail}", params)  # noqa: S608
         return cursor.fetchall()
 

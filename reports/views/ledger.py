@@ -4,6 +4,7 @@ the downloads (``?format=xlsx`` or ``?format=csv`` with the same filters)."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -12,6 +13,7 @@ from reports import ledger
 from reports.forms import ReportFilterForm
 from reports.permissions import report_policy
 from volunteer_portal.permissions import PolicyMixin
+from volunteer_portal.replica import reads_from_replica
 
 FILTERS = ("range", "start", "end", "group", "format")
 
@@ -39,6 +41,7 @@ class LedgerView(PolicyMixin, TemplateView):
     lookup = None
     template_name = "reports/ledger.html"
 
+    @method_decorator(reads_from_replica)
     def get(self, request, *args, **kwargs):
         bound = any(name in request.GET for name in FILTERS)
         form = LedgerForm(request.GET if bound else None)

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -16,6 +17,7 @@ from reports.forms import ReportFilterForm
 from reports.permissions import report_policy
 from reports.xlsx import report_workbook
 from volunteer_portal.permissions import PolicyMixin, policy_required
+from volunteer_portal.replica import reads_from_replica
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +44,10 @@ class ReportView(PolicyMixin, TemplateView):
     lookup = None
     template_name = "reports/report.html"
 
+    @method_decorator(reads_from_replica)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         form, report = report_for(self.request)
@@ -56,6 +62,7 @@ class ReportView(PolicyMixin, TemplateView):
 
 
 @policy_required(report_policy, "view", lookup=None)
+@reads_from_replica
 def report_xlsx(request):
     """The whole report as a workbook: one sheet per section, the filters at the top."""
     form, report = report_for(request)
