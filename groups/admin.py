@@ -173,7 +173,7 @@ class MemberWithGroupsAdmin(MemberAdmin):
 
 
 @admin.register(RosterJob)
-class RosterJobAdmin(admin.ModelAdmin):
+class RosterJobAdmin(AdminInputMixin, admin.ModelAdmin):
     """Roster exports and imports done in the background: to see what ran and why one
     failed. They are written by the roster page only, and swept after
     ``IMPORT_SPOOL_MAX_AGE_HOURS``."""

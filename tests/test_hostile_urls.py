@@ -33,6 +33,8 @@ def _harmless(converter):
     kind = type(converter).__name__
     if kind == "IntConverter":
         return 1
+    if kind == "UUIDConverter":
+        return "00000000-0000-4000-8000-000000000000"
     if hasattr(converter, "regex") and "|" in converter.regex:
         return converter.regex.split("|")[0]
     return "abc"
