@@ -12,8 +12,8 @@ from django.db.models import (
     Case,
     Count,
     DecimalField,
+    F,
     IntegerField,
-    Max,
     Sum,
     Value,
     When,
@@ -78,14 +78,17 @@ class HoursFacts:
         return sum(row[4] for row in self.cube)
 
 
-def over_rows(grouped, select: str, tail: str = "") -> list[tuple]:
+def over_rows(grouped, select: str, tail: str = "", tail_params=()) -> list[tuple]:
     """``SELECT <select> FROM (<grouped>) <tail>``: an aggregate over the rows of a
     GROUP BY (how many members, per bucket), a derived table Django's ORM cannot write;
     the inner query is the ORM's own, with its parameters, run on the connection the ORM
     would use (the read replica, inside ``replica_reads()``)."""
     inner, params = grouped.query.sql_with_params()
     with connections[grouped.db].cursor() as cursor:
-        cursor.execute(f"SELECT {select} FROM ({inner}) per_member {tail}", params)  # noqa: S608
+        cursor.execute(
+            f"SELECT {select} FROM ({inner}) per_member {tail}",  # noqa: S608
+            (*params, *tail_params),
+        )
         return cursor.fetchall()
 
 
@@ -98,22 +101,24 @@ def facts(scope, period) -> HoursFacts:
         .values_list("signup__activity__group_id", "month", "signup__activity__kind")
         .annotate(h=Sum("hours"), n=Count("pk"))
     )
-    # Per member once (a hash GROUP BY), then counted: cheaper than COUNT(DISTINCT).
+    # Per member once (a hash GROUP BY), then counted: cheaper than COUNT(DISTINCT). Who
+    # of them are the scope's members: a hash join with those members (a test of
+    # "member IN (the scope's members)" on every entry is a lookup in a list of up to a
+    # million ids that PostgreSQL cannot always hash: it took twenty minutes at that size).
     per_member = (
         entries.order_by()
-        .values("signup__member_id")
-        .annotate(
-            in_scope=Max(
-                Case(
-                    When(signup__member__in=members_of(scope), then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            )
-        )
-        .values("in_scope")
+        .values(volunteer=F("signup__member_id"))
+        .annotate(n=Count("pk"))
+        .values("volunteer")
     )
-    ((volunteers, members),) = over_rows(per_member, "COUNT(*), COALESCE(SUM(in_scope), 0)")
+    members_in_scope = members_of(scope).annotate(in_scope=F("pk")).values("in_scope")
+    in_scope, in_scope_params = members_in_scope.query.sql_with_params()
+    ((volunteers, members),) = over_rows(
+        per_member,
+        "COUNT(*), COUNT(scope.in_scope)",
+        f"LEFT JOIN ({in_scope}) scope ON scope.in_scope = per_member.volunteer",
+        in_scope_params,
+    )
     people = {"volunteers": volunteers, "members": members}
     return HoursFacts(cube, people["volunteers"], people["members"])
 

@@ -1,5 +1,7 @@
 """The coordinator's roster and the talent search: filters, counts, masking, query budgets."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -131,18 +133,21 @@ def test_talent_search_costs_the_same_queries_at_50_and_10000_members(
     "url", [reverse("groups:roster", args=["ecommerce"]), reverse("members:member-list")]
 )
 def test_account_status_is_worked_out_only_for_the_pages_rows(client, admin_user, ecommerce, url):
-    """Issue 12: the invitation subqueries run over the page's rows (a sliced subquery),
-    not over every member before the sort and the LIMIT; one aggregate gives both the
-    category counts and the number of pages (no separate COUNT)."""
+    """Issue 12: the invitation subqueries run over the page's rows, not over every
+    member before the sort and the LIMIT; one aggregate gives both the category counts
+    and the number of pages (no separate COUNT). Issue 13: the page's ids come first (the
+    sorted, sliced list), then its rows by those ids alone."""
     add_members(ecommerce, 60)
     client.force_login(admin_user)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url + "?page=2")
     assert response.status_code == 200
+    ids = [q["sql"] for q in queries if q["sql"].startswith('SELECT "members_member"."id" AS')]
+    assert len(ids) == 1 and "LIMIT 10 OFFSET 50" in ids[0], ids  # the last page: ten
     page = [q["sql"] for q in queries if "members_invitation" in q["sql"]]
     assert len(page) == 1, page
-    outer, inner = page[0].split(" IN (SELECT ", 1)
-    assert "LIMIT" in inner and "LIMIT" not in outer.split('FROM "members_member"')[-1]
+    listed = re.search(r'"members_member"\."id" IN \(([\d, ]+)\)', page[0])
+    assert listed and len(listed.group(1).split(",")) == 10  # the second page's ten
     assert not [q for q in queries if 'COUNT(*) AS "__count" FROM "members_member"' in q["sql"]]
     counts = {code: n for code, _label, n in response.context["category_counts"]}
     assert response.context["paginator"].count == sum(counts.values())

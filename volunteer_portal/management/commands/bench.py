@@ -116,6 +116,7 @@ def _pages(people: int) -> list[tuple[str, str | None, str]]:
         ("request queue", "admin", reverse("requests:queue")),
         ("reports", "admin", reverse("reports:report")),
     ]
+    pages += _search_pages(group)
     pages += [
         ("attendance (n people)", "coordinator",
          reverse("activities:attendance", args=[biggest])),
@@ -123,6 +124,40 @@ def _pages(people: int) -> list[tuple[str, str | None, str]]:
          reverse("activities:participants", args=[biggest])),
     ]  # fmt: skip
     return pages
+
+
+def _search_pages(group) -> list[tuple[str, str | None, str]]:
+    """The searches of issue 13: the roster and the talent search by a common surname, a
+    phone's first digits, an employer's word and a skill, and the activities filtered.
+    Whatever the data, the same searches: the most common surname, skill and employer's
+    word of the group's members."""
+    from django.db.models import Count
+    from django.db.models.functions import Left
+
+    from members.models import Member
+
+    members = Member.objects.filter(memberships__group=group).order_by()
+    surname = (
+        members.annotate(initial=Left("full_name", 1)).values("initial")
+        .annotate(n=Count("pk")).order_by("-n").values_list("initial", flat=True).first()
+    )  # fmt: skip
+    skill = (
+        Member.skills.through.objects.filter(member__memberships__group=group)
+        .values("skill_id").annotate(n=Count("pk")).order_by("-n")
+        .values_list("skill_id", flat=True).first()
+    )  # fmt: skip
+    roster = reverse("groups:roster", args=[group.slug])
+    talent = reverse("members:member-list")
+    activities = reverse("activities:activity-list")
+    return [
+        ("roster: a surname", "coordinator", f"{roster}?q={surname}"),
+        ("roster: a phone's digits", "coordinator", f"{roster}?q=1380"),
+        ("roster: an employer's word", "coordinator", f"{roster}?q=新媒体"),
+        ("roster: a skill", "coordinator", f"{roster}?skill={skill}"),
+        ("talent search: a surname", "admin", f"{talent}?q={surname}"),
+        ("talent search: an employer's word", "admin", f"{talent}?q=新媒体"),
+        ("activities, filtered", None, f"{activities}?group={group.pk}&free=on"),
+    ]
 
 
 def measure(people: int = 500) -> dict:
