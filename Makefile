@@ -12,7 +12,7 @@ WORKERS ?= auto
 # Where `make backup` writes its dated folders (they hold personal data: keep them private).
 BACKUP_DIR ?= backups
 
-.PHONY: run test install install-dev lint messages screenshots clean backup restore bench
+.PHONY: run test install install-dev lint messages screenshots clean backup restore bench bench-million
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,29 @@ bench: install
 	@DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_large" DEBUG=false \
 	  SECRET_KEY=$(BENCH_SECRET_KEY) $(PY) manage.py bench --throughput \
 	  --seconds $(BENCH_SECONDS) --output .venv/bench-throughput.json
+	@if [ "$(BENCH_MILLION)" = yes ]; then $(MAKE) --no-print-directory bench-million; fi
+
+# A million members (issue 13): seed_demo, then seed_scale (COPY), compared with bench_large.
+BENCH_MILLION ?= yes
+BENCH_HUGE ?= --members 1000000 --activities 100000 --signups 2000000
+## bench-million: the same pages on a million members, 100,000 activities and 2,000,000
+## sign-ups (database bench_million, replaced; about three minutes to fill), timed by turns
+## with bench_large of `make bench` (which runs this at its end unless BENCH_MILLION=no).
+bench-million: install
+	@set -e; dropdb --if-exists -h $(BENCH_HOST) -U $(BENCH_USER) bench_million; \
+	  createdb -h $(BENCH_HOST) -U $(BENCH_USER) bench_million; \
+	  export DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_million"; \
+	  $(PY) manage.py migrate --noinput -v0; \
+	  DEBUG=true $(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)" > /dev/null; \
+	  DEBUG=true $(PY) manage.py seed_scale $(BENCH_HUGE)
+	@set -e; for round in 1 2; do for size in large million; do \
+	  echo "== $$size ($$round)"; \
+	  DATABASE_URL="postgres://$(BENCH_USER)@$(BENCH_HOST):5432/bench_$$size" DEBUG=false \
+	    SECRET_KEY=$(BENCH_SECRET_KEY) $(PY) manage.py bench --people 500 \
+	    --output .venv/bench-$$size-m$$round.json 2>/dev/null; \
+	done; done
+	@$(PY) manage.py bench --compare .venv/bench-large-m1.json,.venv/bench-large-m2.json \
+	  .venv/bench-million-m1.json,.venv/bench-million-m2.json
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

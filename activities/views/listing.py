@@ -13,6 +13,7 @@ from activities.filters import ActivityFilter
 from activities.models import Activity, Brand
 from activities.permissions import activity_policy
 from groups.permissions import group_policy
+from volunteer_portal.paging import CappedPaginator
 from volunteer_portal.permissions import PolicyMixin
 
 PAGE = 20
@@ -88,6 +89,9 @@ class ActivityListView(ListView):
         except (ValueError, TypeError, OverflowError):
             pass
         return None
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return CappedPaginator(queryset, per_page, **kwargs)
 
     def get_paginate_by(self, queryset):
         return None if self.calendar else PAGE

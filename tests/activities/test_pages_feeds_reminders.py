@@ -177,6 +177,30 @@ def test_activity_lists_cost_the_same_queries_at_10_and_2000(client, ecommerce, 
     assert small == large <= 12
 
 
+def test_a_long_list_of_activities_counts_only_to_its_cap(client, ecommerce, culture, monkeypatch):
+    """Issue 13: a province's upcoming activities are not all counted for a page of 20:
+    past the cap the list says "of more than", and the filters narrow it."""
+    from volunteer_portal import paging
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 40)
+    add_activities(45, group_id=ecommerce.pk)
+    client.cookies["django_language"] = "en"
+    url = reverse("activities:activity-list")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert page.context["paginator"].capped and page.context["paginator"].num_pages == 2
+    assert "Page 1 of more than 2" in page.content.decode()
+    count = [
+        q["sql"] for q in queries if "COUNT(*)" in q["sql"] and "activities_activity" in q["sql"]
+    ]
+    assert len(count) == 1 and "LIMIT 41" in count[0]
+    last = client.get(url, {"page": 2}).content.decode()
+    assert "Next" not in last.split('aria-label="Pages"')[1]
+    add_activities(3, group_id=culture.pk)
+    narrowed = client.get(url, {"group": culture.pk})
+    assert not narrowed.context["paginator"].capped and narrowed.context["paginator"].count == 3
+
+
 def test_the_dashboard_costs_the_same_queries_at_10_and_2000(client, coordinator, ecommerce):
     from tests.factories import MembershipFactory
 
