@@ -482,7 +482,13 @@ PERIODIC_JOBS = [
     (["request_digest"], "0 8 * * *"),
     (["close_requests"], "40 3 * * *"),
     (["erase_requests"], "45 3 * * *"),
+    (["precompute_reports"], "20 * * * *"),
 ]
+# This year's reports are computed ahead by the job above and kept in the shared cache
+# (reports/precompute.py); only with a shared cache, which the report pages read. A kept
+# report older than this (the job has stopped) is computed afresh instead.
+REPORTS_PRECOMPUTED = env.bool("REPORTS_PRECOMPUTED", default=CACHE_IS_SHARED)
+REPORTS_PRECOMPUTED_MAX_AGE_MINUTES = env.int("REPORTS_PRECOMPUTED_MAX_AGE_MINUTES", default=150)
 
 # Roster imports wait here between preview and confirmation (private, not under MEDIA_ROOT).
 IMPORT_SPOOL_DIR = env.path(

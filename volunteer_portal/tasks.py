@@ -24,6 +24,7 @@ PERIODIC_COMMANDS = frozenset(
         "request_digest",
         "close_requests",
         "erase_requests",
+        "precompute_reports",
     }
 )
 

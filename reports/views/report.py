@@ -11,6 +11,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from reports import precompute
 from reports.figures import build
 from reports.figures.tables import Scope
 from reports.forms import ReportFilterForm
@@ -23,8 +24,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def report_for(request):
-    """The filter form and the report it asks for (this year's when the form has errors,
-    which the page shows above it)."""
+    """The filter form, the report it asks for (this year's when the form has errors,
+    which the page shows above it), and when its figures were made: now, or by the hourly
+    job that computes this year's reports ahead (reports/precompute.py)."""
     groups = report_policy.instances_for(request.user, "view").order_by("display_order", "pk")
     everything = report_policy.sees_all_groups(request.user)
     form = ReportFilterForm(request.GET or None, groups=groups, all_groups=everything)
@@ -35,7 +37,11 @@ def report_for(request):
     else:
         label = _("All groups") if everything else _("All my groups")
         scope = Scope(tuple(g.pk for g in groups), everything=everything, label=str(label))
-    return form, build(scope, period)
+    ahead = precompute.kept(scope, period)
+    if ahead is not None:
+        report, made_at = ahead
+        return form, report, made_at
+    return form, build(scope, period), None
 
 
 class ReportView(PolicyMixin, TemplateView):
@@ -50,13 +56,14 @@ class ReportView(PolicyMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form, report = report_for(self.request)
+        form, report, made_ahead = report_for(self.request)
         context.update(
             form=form,
             report=report,
             query_string=self.request.GET.urlencode(),
             can_ledger=report_policy.can_ledger(self.request.user),
-            made_at=timezone.localtime(),
+            made_at=timezone.localtime(made_ahead) if made_ahead else timezone.localtime(),
+            made_ahead=made_ahead is not None,
         )
         return context
 
@@ -65,7 +72,7 @@ class ReportView(PolicyMixin, TemplateView):
 @reads_from_replica
 def report_xlsx(request):
     """The whole report as a workbook: one sheet per section, the filters at the top."""
-    form, report = report_for(request)
+    form, report, _made_ahead = report_for(request)
     if form.errors:  # never a file of another period than the one asked for
         return redirect(f"{reverse('reports:report')}?{request.GET.urlencode()}")
     period = report.period
