@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import (
     Count,
     F,
@@ -291,7 +293,7 @@ def group_dashboard(group) -> dict:
         .only("created_at", "member__full_name")  # what the dashboard shows
         .order_by("created_at")[:10]
     )
-    hours_waiting = _hours_waiting(group)
+    hours_waiting = hours_waiting_of(group)
     corrections = HoursCorrectionRequest.objects.filter(
         signup__activity__group=group, status=HoursCorrectionRequest.Status.OPEN
     ).count()
@@ -314,6 +316,34 @@ def group_dashboard(group) -> dict:
         "open_corrections": corrections,
         "recent_cancellations": cancellations,
     }
+
+
+def _hours_waiting_key(group_id: int) -> str:
+    return f"hours-waiting:{group_id}"
+
+
+def hours_waiting_of(group) -> list[dict]:
+    """``_hours_waiting``, kept per group in the shared cache for ``QUERY_CACHE_SECONDS``
+    (the dashboard's costliest part: hours entries know their group only through the
+    activity, so a province's waiting hours are read to find one group's). Every service
+    that writes hours forgets the group's (``forget_hours_waiting``); a change made around
+    them (Django admin) shows when the time is up."""
+    if settings.QUERY_CACHE_SECONDS <= 0:
+        return _hours_waiting(group)
+    key = _hours_waiting_key(group.pk)
+    found = cache.get(key)
+    if found is None:
+        found = _hours_waiting(group)
+        cache.set(key, found, settings.QUERY_CACHE_SECONDS)
+    return found
+
+
+def forget_hours_waiting(group_id: int) -> None:
+    """The group's hours changed: now, and again after the commit (a dashboard shown in
+    between read the hours from before it)."""
+    key = _hours_waiting_key(group_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _hours_waiting(group) -> list[dict]:

@@ -28,7 +28,7 @@ from activities.models import (
     SignUp,
 )
 from activities.permissions import activity_policy
-from activities.selectors import default_hours
+from activities.selectors import default_hours, forget_hours_waiting
 from activities.services.base import BatchResult, LeftOut
 from members.services import member_email
 from volunteer_portal.audit import (
@@ -126,6 +126,7 @@ def propose_attended(actor, activity: Activity) -> BatchResult:
             continue
         entries.append(ServiceHours(signup=signup, hours=hours, recorded_by=history_user(actor)))
     bulk_create_audited(entries, actor=actor, event=HoursEvent.PROPOSED)
+    forget_hours_waiting(activity.group_id)
     result.done = len(entries)
     return result
 
@@ -152,6 +153,7 @@ def hours_propose(*, actor, signup: SignUp, hours: Decimal | None = None, note: 
     entry = current or ServiceHours(signup=signup, recorded_by=history_user(actor))
     entry.hours = default_hours(signup) if hours is None else hours
     entry.note = note
+    forget_hours_waiting(signup.activity.group_id)
     return audited_save(entry, actor=actor, event=HoursEvent.PROPOSED, clean=True)
 
 
@@ -201,6 +203,7 @@ def hours_approve(*, actor, activity: Activity, entry_ids) -> BatchResult:
     )
     result.done = len(approved)
     if approved:
+        forget_hours_waiting(activity.group_id)
         _tell_approved()
     return result
 
@@ -227,6 +230,7 @@ def hours_correct(*, actor, signup: SignUp, hours: Decimal, note: str) -> Servic
         approved_at=timezone.now(),
     )
     audited_save(entry, actor=actor, event=HoursEvent.CORRECTION, clean=True)
+    forget_hours_waiting(signup.activity.group_id)
     _tell_approved()
     return entry
 

@@ -623,3 +623,44 @@ def test_the_dashboard_shows_the_ten_oldest_activities_with_hours_waiting(
     ]
     assert page.context["hours_waiting_more"] == 2
     assert 'id="hours-waiting-more"' in page.content.decode()
+
+
+def test_the_dashboards_hours_waiting_are_kept_until_the_groups_hours_change(
+    client, coordinator, ecommerce, culture, settings
+):
+    """Issue 13: the hours waiting for approval (at a province's size, the dashboard's
+    costliest read) are kept per group, and forgotten by every service that writes hours."""
+    from django.core.cache import cache
+
+    from tests.conftest import make_coordinator
+
+    settings.QUERY_CACHE_SECONDS = 300
+    cache.clear()
+    client.force_login(coordinator)
+    url = reverse("activities:dashboard", args=["ecommerce"])
+    past = timezone.now() - datetime.timedelta(days=2)
+    activity = ActivityFactory(
+        group=ecommerce, starts_at=past, ends_at=past + datetime.timedelta(hours=2)
+    )
+    signup = SignUpFactory(activity=activity, attended=True)
+    entry = services.hours_propose(actor=coordinator, signup=signup, hours=2)
+
+    def waiting():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url)
+        read = any("activities_servicehours" in q["sql"] for q in queries)
+        return [row["n"] for row in page.context["hours_waiting"]], read
+
+    assert waiting() == ([1], True)
+    assert waiting() == ([1], False)  # kept
+    other = ActivityFactory(  # another group's
+        group=culture, starts_at=past, ends_at=past + datetime.timedelta(hours=1)
+    )
+    culture_coordinator = make_coordinator(culture, "culture-coord")
+    services.hours_propose(
+        actor=culture_coordinator, signup=SignUpFactory(activity=other, attended=True)
+    )
+    assert waiting() == ([1], False)
+    services.hours_approve(actor=coordinator, activity=activity, entry_ids=[entry.pk])
+    assert waiting() == ([], True)  # this group's hours changed: read again
+    cache.clear()
