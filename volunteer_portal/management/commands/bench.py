@@ -151,7 +151,7 @@ def _search_pages(group) -> list[tuple[str, str | None, str]]:
     activities = reverse("activities:activity-list")
     return [
         ("roster: a surname", "coordinator", f"{roster}?q={surname}"),
-        ("roster: a phone's digits", "coordinator", f"{roster}?q=1380"),
+        ("roster: a phone's digits", "coordinator", f"{roster}?q=0012"),
         ("roster: an employer's word", "coordinator", f"{roster}?q=新媒体"),
         ("roster: a skill", "coordinator", f"{roster}?skill={skill}"),
         ("talent search: a surname", "admin", f"{talent}?q={surname}"),
