@@ -20,7 +20,7 @@ from members.models import DeletionRequest, Invitation, Member, Skill, User
 from members.permissions import member_policy
 from members.resources import MemberResource
 from members.selectors import by_name
-from members.spool import SpoolFolderStorage
+from members.spool import SpoolStorage
 from members.spreadsheets import (
     ImportFileError,
     LimitedCSV,
@@ -162,7 +162,7 @@ class MemberAdmin(AdminInputMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
 
     import_formats = [LimitedCSV, LimitedXLSX]
     import_form_class = LimitedImportForm
-    tmp_storage_class = SpoolFolderStorage
+    tmp_storage_class = SpoolStorage
 
     def get_import_resource_kwargs(self, request, **kwargs):
         budget = ReadLimits.for_web().budget
@@ -172,7 +172,7 @@ class MemberAdmin(AdminInputMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
         spooled = getattr(form.cleaned_data.get("import_file"), "tmp_storage_name", None)
         if spooled:  # a refused file has nothing to wait for
             with contextlib.suppress(FileNotFoundError):
-                SpoolFolderStorage(name=spooled).remove()
+                SpoolStorage(name=spooled).remove()
         if isinstance(e, ImportFileError):  # our own message, for the user
             form.add_error("import_file", str(e))
         else:

@@ -5,8 +5,8 @@ They sit in ``IMPORT_SPOOL_DIR`` (private, not under MEDIA_ROOT), or with object
 sees; each is named by a random token. A preview that is never confirmed leaves its file
 behind, so files older than ``IMPORT_SPOOL_MAX_AGE_HOURS`` are removed on every new
 preview and by ``manage.py expire_imports`` (the periodic jobs); a confirmation after that
-finds nothing and says the import has expired. Django admin's member import spools into
-the local folder (``SpoolFolderStorage``), always on the server's own disk.
+finds nothing and says the import has expired. Django admin's member import waits in the
+same place (``SpoolStorage``).
 """
 
 from __future__ import annotations
@@ -15,14 +15,13 @@ import os
 import posixpath
 import re
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage, Storage
-from import_export.tmp_storages import TempFolderStorage
+from import_export.tmp_storages import BaseStorage
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -141,7 +140,7 @@ def spool_expire() -> int:
                 removed += 1
         except _missing():  # removed by a concurrent sweep
             continue
-    if settings.S3_BUCKET:  # Django admin's, on this server's disk
+    if settings.S3_BUCKET:  # what Django admin's import left on this disk before it moved
         removed += _expire_folder(spool_dir())
     return removed
 
@@ -160,19 +159,36 @@ def _expire_folder(folder: Path) -> int:
     return removed
 
 
-class SpoolFolderStorage(TempFolderStorage):
-    """Django admin's import keeps its upload in the spool folder too, so an import
-    previewed there and never confirmed is swept away like the portal's."""
+class SpoolStorage(BaseStorage):
+    """Django admin's member import waits in the spool too (``spool_storage()``: the
+    bucket's ``import-spool/`` folder with object storage, else the spool folder), so a
+    preview one app server showed is confirmed on another, and one never confirmed is
+    swept away like the roster page's. Read back as bytes: the admin's formats
+    (``members.spreadsheets``) decode a CSV themselves, as the roster page does."""
 
-    def get_full_path(self):
-        return os.path.join(spool_dir(), os.path.basename(self.name))
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.read_mode = "rb"
 
-    def _open(self, mode="r"):
+    def save(self, data):
         if not self.name:
             spool_expire()
-            tmp_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - the caller closes it
-                delete=False, dir=spool_dir(), prefix="admin-"
-            )
-            self.name = os.path.basename(tmp_file.name)
-            return tmp_file
-        return open(self.get_full_path(), mode, encoding=self.encoding)
+            self.name = "admin-" + secrets.token_urlsafe(16)
+        content = data.encode(self.encoding or "utf-8") if isinstance(data, str) else data
+        saved = spool_storage().save(self.name, ContentFile(content))
+        if saved != self.name:  # a storage that renamed it could not find it again
+            raise RuntimeError(f"the spool stored {self.name!r} as {saved!r}")
+
+    def read(self):
+        """The file; ``FileNotFoundError`` once it is gone (expired, or swept)."""
+        if not spool_exists(self.name):
+            raise FileNotFoundError(self.name)
+        try:
+            with spool_storage().open(self.name, "rb") as file:
+                return file.read()
+        except _missing():
+            raise FileNotFoundError(self.name) from None
+
+    def remove(self):
+        if isinstance(self.name, str) and TOKEN.fullmatch(self.name):
+            spool_storage().delete(self.name)

@@ -320,7 +320,7 @@ class LimitedCSV(base_formats.CSV):
     """Admin's CSV import through the same streaming reader and row limit."""
 
     def create_dataset(self, in_stream):
-        text = in_stream.decode("utf-8-sig") if isinstance(in_stream, bytes) else in_stream
+        text = decode_csv(in_stream) if isinstance(in_stream, bytes) else in_stream
         return _dataset(*collect(csv_rows(text), ReadLimits.for_web(), strict_width=True))
 
 

@@ -545,3 +545,34 @@ def test_the_expire_imports_command_sweeps_the_bucket_too(db, object_storage, se
     call_command("expire_imports")
     assert "Removed 1" in capsys.readouterr().out
     assert spool_module.spool_read(token) is None
+
+
+def test_with_object_storage_django_admins_import_waits_in_the_bucket_too(
+    admin_client, spool, object_storage
+):
+    """Issue 13: Django admin's member import shares the roster page's spool, so its
+    preview is confirmed by whichever app server takes the confirmation; and a GB18030 CSV
+    reads there as on the roster page."""
+    from tests.conftest import s3_client
+
+    bucket = s3_client(object_storage)
+
+    def waiting() -> list[str]:
+        listed = bucket.list_objects_v2(Bucket="portal-media", Prefix="import-spool/")
+        return [entry["Key"] for entry in listed.get("Contents", [])]
+
+    content = "姓名,手机号\n后台导入,13900000018\n".encode("gb18030")
+    preview = admin_import(admin_client, content, "m.csv", "0")
+    assert preview.status_code == 200 and "confirm_form" in preview.context, preview.context.get(
+        "form"
+    ).errors
+    (key,) = waiting()
+    assert key.startswith("import-spool/admin-") and spooled(spool) == []
+    done = admin_client.post(
+        reverse("admin:members_member_process_import"),
+        dict(preview.context["confirm_form"].initial),
+        follow=True,
+    )
+    assert done.status_code == 200
+    assert Member.objects.filter(phone="13900000018", full_name="后台导入").exists()
+    assert waiting() == []  # used once
