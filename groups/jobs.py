@@ -52,6 +52,15 @@ def stale_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=settings.IMPORT_BACKGROUND_TIME_BUDGET_SECONDS + 300)
 
 
+def is_lost(job: RosterJob) -> bool:
+    """Running for longer than any job may: its worker (or web process) is gone."""
+    return (
+        job.status == RosterJob.Status.RUNNING
+        and job.started_at is not None
+        and job.started_at < timezone.now() - stale_after()
+    )
+
+
 # --- Progress ---------------------------------------------------------------------------
 
 

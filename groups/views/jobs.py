@@ -25,7 +25,15 @@ def _job(request, group, pk) -> RosterJob:
 
 
 def job_progress(job: RosterJob) -> dict:
-    """What the page shows of a job's progress, and what its script polls."""
+    """What the page shows of a job's progress, and what its script polls. A job running
+    longer than any job may has lost its process (a restart, a web process's timeout): it
+    is shown as failed, as it will not finish."""
+    if jobs.is_lost(job):
+        job.status = RosterJob.Status.FAILED
+        job.error = _(
+            "This stopped before it was done (its server restarted), and nothing was saved. "
+            "Please try again."
+        )
     done = jobs.progress_of(job)
     total = job.total
     percent = min(100, round(100 * done / total)) if total else 0

@@ -330,3 +330,17 @@ def test_the_job_page_asks_the_same_queries_for_a_preview_of_5_or_50_changes(
         return len(queries)
 
     assert preview_page(5) == preview_page(50)
+
+
+def test_a_job_whose_process_was_lost_shows_as_failed(coordinator_client, coordinator, ecommerce):
+    """Without a broker a job runs in the web process after the response; a restart (or
+    the process's timeout) ends it unfinished. Past the time any job may take, its page
+    stops waiting and says so."""
+    job = make_job(coordinator, ecommerce)
+    long_ago = timezone.now() - jobs.stale_after() - datetime.timedelta(seconds=1)
+    RosterJob.objects.filter(pk=job.pk).update(status="running", started_at=long_ago)
+    status = coordinator_client.get(reverse("groups:roster-job-status", args=["ecommerce", job.pk]))
+    assert status.json()["finished"] is True and status.json()["status"] == "failed"
+    page = coordinator_client.get(reverse("groups:roster-job", args=["ecommerce", job.pk]))
+    assert "stopped before it was done" in page.content.decode()
+    assert 'id="job-bar"' not in page.content.decode()
