@@ -182,7 +182,12 @@ class RosterJobAdmin(AdminInputMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "group"]
     list_select_related = ["group", "requested_by"]
     date_hierarchy = "created_at"
-    readonly_fields = [field.name for field in RosterJob._meta.fields]
+    # Not the parameters and results: they hold the spool's tokens (the files' keys) and the
+    # previews' names; the job's page shows them to the person who asked.
+    exclude = ["parameters", "result"]
+    readonly_fields = [
+        f.name for f in RosterJob._meta.fields if f.name not in {"parameters", "result"}
+    ]
 
     def has_add_permission(self, request):
         return False

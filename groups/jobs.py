@@ -193,7 +193,9 @@ def job_run(job_id) -> str:
             logger.exception("Roster job %s failed", job_id)
             status = RosterJob.Status.FAILED
             error = _("Something went wrong, and nothing was saved. Please try again.")
-    RosterJob.objects.filter(pk=job_id).update(
+    # Only if the job is still this claim's: a run taken over (its worker thought lost)
+    # leaves the result to the run that took it over.
+    RosterJob.objects.filter(pk=job_id, status=RosterJob.Status.RUNNING, started_at=now).update(
         status=status, result=result, error=error, finished_at=timezone.now()
     )
     cache.delete(_progress_key(job_id))
@@ -272,7 +274,11 @@ def _import(job: RosterJob) -> dict:
         )
     result = {"new": report.new, "updated": report.updated, "unchanged": report.unchanged}
     if job.parameters.get("invite"):
-        invitations = imports.invite_imported(actor=job.requested_by, dataset=dataset)
+        try:  # the import is committed: whatever happens here, it stays, and says so
+            invitations = imports.invite_imported(actor=job.requested_by, dataset=dataset)
+        except Exception:
+            logger.exception("Invitations after roster job %s failed", job.pk)
+            return result
         result["invitations"] = {
             "invited": invitations.invited,
             "no_email": invitations.no_email,
@@ -289,6 +295,22 @@ RUNNERS = {
 
 
 # --- Sweeping ---------------------------------------------------------------------------
+
+
+def jobs_recover() -> int:
+    """Hand over again the jobs no worker took (a task lost by the broker, a process that
+    stopped before it ran it): queued for more than ten minutes, or running past the time
+    any job may take (its process is gone). Each runs again from the start: an export or a
+    check is the same again; an import is all or nothing. Returns how many."""
+    now = timezone.now()
+    waiting = RosterJob.objects.filter(
+        Q(status=RosterJob.Status.QUEUED, created_at__lt=now - datetime.timedelta(minutes=10))
+        | Q(status=RosterJob.Status.RUNNING, started_at__lt=now - stale_after())
+    )
+    ids = list(waiting.values_list("pk", flat=True))
+    for job_id in ids:
+        _dispatch(job_id)
+    return len(ids)
 
 
 def jobs_expire() -> int:

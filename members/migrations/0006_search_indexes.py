@@ -14,7 +14,7 @@ Built CONCURRENTLY, so a live database keeps taking writes while they build (abo
 seconds at a million members); hence not atomic.
 """
 
-from django.db import migrations
+from django.db import DatabaseError, migrations
 
 INDEXES = [
     ("member_name_pinyin_idx", 'members_member ((full_name COLLATE "zh-x-icu"), id)'),
@@ -31,7 +31,26 @@ INDEXES = [
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    try:
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except DatabaseError as error:
+        raise RuntimeError(
+            "The talent search needs PostgreSQL's pg_trgm extension, which this database "
+            "user may not create. Ask the database's owner (PostgreSQL 13 and later) or a "
+            "superuser to run CREATE EXTENSION pg_trgm; in this database, then migrate again."
+        ) from error
+    # A concurrent build that failed leaves an invalid index, which IF NOT EXISTS would
+    # keep for good: dropped, to be built again.
+    names = [name for name, _definition in INDEXES]
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE NOT i.indisvalid AND c.relname = ANY(%s)",
+            [names],
+        )
+        invalid = [row[0] for row in cursor.fetchall()]
+    for name in invalid:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
     for name, definition in INDEXES:
         schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {definition}")
 

@@ -111,7 +111,8 @@ def facts(scope, period) -> HoursFacts:
         .annotate(n=Count("pk"))
         .values("volunteer")
     )
-    members_in_scope = members_of(scope).annotate(in_scope=F("pk")).values("in_scope")
+    # Unordered: a subquery with ORDER BY is not flattened, and would sort the members.
+    members_in_scope = members_of(scope).order_by().annotate(in_scope=F("pk")).values("in_scope")
     in_scope, in_scope_params = members_in_scope.query.sql_with_params()
     ((volunteers, members),) = over_rows(
         per_member,

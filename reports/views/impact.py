@@ -6,11 +6,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from reports.summary import impact_rows, impact_summary
-from volunteer_portal.replica import reads_from_replica
 
 
 @require_safe
-@reads_from_replica
 def impact(request):
     summary = impact_summary()
     rows = impact_rows(summary)

@@ -3,6 +3,8 @@ all of them), as a page that also prints on A4, and as a spreadsheet."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -39,8 +41,8 @@ def report_for(request):
         scope = Scope(tuple(g.pk for g in groups), everything=everything, label=str(label))
     ahead = precompute.kept(scope, period)
     if ahead is not None:
-        report, made_at = ahead
-        return form, report, made_at
+        report, made_at = ahead  # the same figures; the reader's own label ("All my groups")
+        return form, dataclasses.replace(report, scope=scope), made_at
     return form, build(scope, period), None
 
 

@@ -17,12 +17,18 @@
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
+        if (response.status >= 400 && response.status < 500) {
+          return null; // no longer this person's to see (logged out, rights gone): stop
+        }
         if (!response.ok) {
           throw new Error(response.status);
         }
         return response.json();
       })
       .then(function (progress) {
+        if (progress === null) {
+          return;
+        }
         failures = 0;
         if (progress.finished) {
           window.location.reload();

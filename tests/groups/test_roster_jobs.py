@@ -344,3 +344,35 @@ def test_a_job_whose_process_was_lost_shows_as_failed(coordinator_client, coordi
     page = coordinator_client.get(reverse("groups:roster-job", args=["ecommerce", job.pk]))
     assert "stopped before it was done" in page.content.decode()
     assert 'id="job-bar"' not in page.content.decode()
+
+
+def test_the_hourly_sweep_hands_stalled_jobs_over_again(coordinator, ecommerce, roster, capsys):
+    """A task the broker lost, a process that stopped: the hourly `expire_imports` runs
+    the jobs left waiting, and the jobs whose process is gone, again."""
+    waiting = make_job(coordinator, ecommerce)
+    lost = make_job(coordinator, ecommerce, parameters={"query": "", "format": "xlsx",
+                                                         "filename": "r.xlsx"})  # fmt: skip
+    fresh = make_job(coordinator, ecommerce, parameters={"query": "?", "format": "csv"})
+    long_ago = timezone.now() - jobs.stale_after() - datetime.timedelta(seconds=1)
+    RosterJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    RosterJob.objects.filter(pk=lost.pk).update(status="running", started_at=long_ago)
+    call_command("expire_imports")
+    assert "handed 2 stalled job(s) over again" in capsys.readouterr().out
+    statuses = dict(RosterJob.objects.values_list("pk", "status"))
+    assert statuses == {waiting.pk: "done", lost.pk: "done", fresh.pk: "queued"}
+
+
+def test_a_run_taken_over_leaves_the_result_to_the_run_that_took_it(
+    coordinator, ecommerce, roster, monkeypatch
+):
+    job = make_job(coordinator, ecommerce)
+    real = jobs.RUNNERS[RosterJob.Kind.EXPORT]
+
+    def taken_over_meanwhile(job):
+        RosterJob.objects.filter(pk=job.pk).update(started_at=timezone.now())  # another claim
+        return real(job)
+
+    monkeypatch.setitem(jobs.RUNNERS, RosterJob.Kind.EXPORT, taken_over_meanwhile)
+    jobs.job_run(job.pk)
+    job.refresh_from_db()
+    assert job.status == "running" and job.result == {}  # the other run will finish it

@@ -97,3 +97,14 @@ def test_without_a_shared_cache_the_job_does_nothing(settings, client, admin_use
     assert "Skipped" in capsys.readouterr().out
     client.force_login(admin_user)
     assert figures_queries(client, REPORT)[0]
+
+
+def test_a_coordinator_gets_the_groups_report_made_ahead_under_their_own_label(
+    ahead, client, coordinator, data
+):
+    client.force_login(coordinator)
+    client.cookies["django_language"] = "en"
+    call_command("precompute_reports", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counted, page = figures_queries(client, REPORT)
+    assert counted == []  # the e-commerce group's, made ahead
+    assert page.context["report"].scope.label == "All my groups"
