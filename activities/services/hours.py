@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities.hours_waiting import forget_hours_waiting
 from activities.models import (
     Activity,
     HoursCorrectionRequest,
@@ -28,7 +29,7 @@ from activities.models import (
     SignUp,
 )
 from activities.permissions import activity_policy
-from activities.selectors import default_hours, forget_hours_waiting
+from activities.selectors import default_hours
 from activities.services.base import BatchResult, LeftOut
 from members.services import member_email
 from volunteer_portal.audit import (
