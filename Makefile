@@ -73,7 +73,8 @@ screenshots: install-dev
 ## bench: time the main pages on PostgreSQL with the demo data at two sizes and compare,
 ## then measure the key pages' throughput under gunicorn on the large data (creates and
 ## replaces the databases bench_small and bench_large on BENCH_HOST; needs createdb/dropdb;
-## about five minutes). Not a test: the tests pin query counts.
+## about five minutes), then bench-million (about fifteen more; BENCH_MILLION=no skips it).
+## Not a test: the tests pin query counts.
 BENCH_HOST ?= 127.0.0.1
 BENCH_USER ?= postgres
 BENCH_LARGE ?= --members 10000 --activities 2000 --requests 5000
