@@ -40,12 +40,18 @@ def test_the_databases_locale_lets_pg_trgm_index_chinese(db):
         ("新媒体", "member_employer_trgm_idx"),
         ("王小明", "member_name_trgm_idx"),
         ("主播助理", "member_job_title_trgm_idx"),
-        ("1380", "member_phone_trgm_idx"),
     ],
 )
 def test_a_search_of_three_characters_reads_the_trigram_indexes(words, index, db):
     _filters, found = member_search(Member.objects.all(), {"q": words})
     assert index in plan(found.order_by())
+
+
+@pytest.mark.postgres
+def test_a_phones_digits_are_looked_up_in_the_phone_trigram_index(db):
+    """As the search looks them up first (``MemberFilter.with_phone_digits``)."""
+    looked_up = Member.objects.filter(phone__contains="1380").order_by().values("pk")
+    assert "member_phone_trgm_idx" in plan(looked_up)
 
 
 @pytest.mark.postgres
@@ -86,3 +92,20 @@ def test_the_search_finds_phones_by_digits_and_the_rest_by_words(
     page = client.get(reverse("groups:roster", args=["ecommerce"]), {"q": words})
     shown = {member.pk for member in page.context["members"]}
     assert shown == {people[key].pk for key in expected}
+
+
+@pytest.mark.parametrize("found_first", [5000, 0])
+def test_phone_digits_find_only_the_readers_members_whichever_way_they_are_looked_up(
+    found_first, people, culture, client, coordinator, monkeypatch
+):
+    """The phones holding the digits are looked up among all members first (when there
+    are not too many), then the list is narrowed to them: another group's member with
+    the same digits stays out of the roster."""
+    from members.filters import MemberFilter
+
+    monkeypatch.setattr(MemberFilter, "PHONE_MATCHES", found_first)
+    stranger = MemberFactory(full_name="别组", phone="13912340000")
+    MembershipFactory(member=stranger, group=culture)
+    client.force_login(coordinator)
+    page = client.get(reverse("groups:roster", args=["ecommerce"]), {"q": "391234"})
+    assert {m.pk for m in page.context["members"]} == {people["phone"].pk}
