@@ -1,6 +1,6 @@
 """`manage.py seed_scale`: a province-sized talent database on top of ``seed_demo``, to
 measure the pages at that size (``--members 1000000 --activities 100000 --signups 2000000``
-takes under three minutes on two cores).
+takes about three minutes on two cores).
 
 Rows are generated as CSV text in chunks (``volunteer_portal.scale``) and streamed to
 PostgreSQL with COPY, in one transaction: no model objects, no change history, no emails.
