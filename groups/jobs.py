@@ -238,18 +238,22 @@ def _read(job: RosterJob, content: bytes | None):
     return dataset, limits
 
 
+def _roster_import(job: RosterJob, dataset, limits: ReadLimits, *, dry_run: bool):
+    return imports.roster_import(
+        actor=job.requested_by,
+        group=job.group,
+        dataset=dataset,
+        dry_run=dry_run,
+        budget=limits.budget,
+    )
+
+
 def _preview(job: RosterJob) -> dict:
     token = job.parameters["token"]
     report = None
     try:
         dataset, limits = _read(job, spool.spool_read(token))
-        report = imports.roster_import(
-            actor=job.requested_by,
-            group=job.group,
-            dataset=dataset,
-            dry_run=True,
-            budget=limits.budget,
-        )
+        report = _roster_import(job, dataset, limits, dry_run=True)
     finally:
         if report is None or not report.ok:
             spool.spool_remove(token)  # nothing to confirm
@@ -261,13 +265,7 @@ def _import(job: RosterJob) -> dict:
     content = spool.spool_read(token)
     spool.spool_remove(token)  # used once, whatever happens next
     dataset, limits = _read(job, content)
-    report = imports.roster_import(
-        actor=job.requested_by,
-        group=job.group,
-        dataset=dataset,
-        dry_run=False,
-        budget=limits.budget,
-    )
+    report = _roster_import(job, dataset, limits, dry_run=False)
     if not report.committed:
         raise ImportFileError(
             _("Nothing was imported: the data changed since the preview. Please try again.")

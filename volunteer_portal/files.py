@@ -20,22 +20,39 @@ from django.views.static import serve
 PRIVATE_MEDIA = ("members/",)
 
 
+def _stored_file(storage, name: str, *, content_type: str, download_as: str | None = None):
+    """The stored file, after the caller checked the permission; 404 when it is gone. On
+    object storage a redirect to its signed address, else the file; ``download_as``: a
+    download under that name, not shown in the browser."""
+    if settings.S3_BUCKET:
+        if not storage.exists(name):  # not an address that answers 404 itself
+            raise Http404
+        parameters = None
+        if download_as:
+            parameters = {
+                "ResponseContentDisposition": f'attachment; filename="{download_as}"',
+                "ResponseContentType": content_type,
+            }
+        return HttpResponseRedirect(storage.url(name, parameters=parameters))
+    try:
+        opened = storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(
+        opened,
+        content_type=content_type,
+        as_attachment=bool(download_as),
+        filename=download_as or "",
+    )
+
+
 def private_file_response(field):
     """The stored file of ``field`` (a FieldFile), after the caller checked the permission;
     404 when there is none, or it is gone from the storage."""
     if not field:
         raise Http404
-    if settings.S3_BUCKET:
-        if not field.storage.exists(field.name):  # not an address that answers 404 itself
-            raise Http404
-        response = HttpResponseRedirect(field.storage.url(field.name))
-    else:
-        try:
-            opened = field.storage.open(field.name, "rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-        response = FileResponse(opened, content_type=content_type)
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    response = _stored_file(field.storage, field.name, content_type=content_type)
     # Kept by the person's own browser only, and not longer than a signed address lasts.
     patch_cache_control(response, private=True, max_age=min(300, settings.S3_URL_SECONDS))
     return response
@@ -44,27 +61,7 @@ def private_file_response(field):
 def private_download_response(storage, name: str, *, filename: str, content_type: str):
     """A file kept for one person (a background export), downloaded under ``filename``,
     after the caller checked the permission; 404 when it is gone."""
-    disposition = f'attachment; filename="{filename}"'
-    if settings.S3_BUCKET:
-        if not storage.exists(name):
-            raise Http404
-        response = HttpResponseRedirect(
-            storage.url(
-                name,
-                parameters={
-                    "ResponseContentDisposition": disposition,
-                    "ResponseContentType": content_type,
-                },
-            )
-        )
-    else:
-        try:
-            opened = storage.open(name, "rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(
-            opened, as_attachment=True, filename=filename, content_type=content_type
-        )
+    response = _stored_file(storage, name, content_type=content_type, download_as=filename)
     patch_cache_control(response, private=True, no_store=True)
     return response
 

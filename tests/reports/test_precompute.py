@@ -10,21 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import precompute
-from tests.factories import MemberFactory, MembershipFactory
-from tests.reports.test_report_view import XLSX, served
+from tests.reports.test_report_view import XLSX
 
 REPORT = reverse("reports:report")
-
-
-@pytest.fixture
-def data(ecommerce, culture):
-    """Hours of this year in two groups."""
-    lin, wang = MemberFactory(full_name="林志愿"), MemberFactory(full_name="王文化")
-    MembershipFactory(member=lin, group=ecommerce)
-    MembershipFactory(member=wang, group=culture)
-    served(ecommerce, lin, 6)
-    served(culture, wang, 9)
-    return {"lin": lin, "wang": wang}
 
 
 @pytest.fixture
